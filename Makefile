@@ -1,0 +1,57 @@
+# Set-up and checks for konstantly. Needs only Python 3.11+ and make;
+# every other tool is installed into .venv by the first target that needs it.
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SPEC := openapi/konstantly.yaml
+GENERATOR_CONFIG := openapi/generator-config.yaml
+GENERATED := generated/konstantly_openapi
+
+.PHONY: install demo test lint typecheck pytest regen check-generated clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	touch $@
+
+# The generator's formatting hook calls ruff, so the venv's bin goes first.
+define generate
+	PATH="$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
+		--path $(SPEC) --config $(GENERATOR_CONFIG) --meta none \
+		--output-path $(1) --overwrite >/dev/null
+endef
+
+regen: $(INSTALLED)
+	$(call generate,$(GENERATED))
+
+check-generated: $(INSTALLED)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(call generate,$$tmp/konstantly_openapi) && \
+	if diff -r $(GENERATED) $$tmp/konstantly_openapi; then \
+		echo "generated/ matches $(SPEC)"; \
+	else \
+		echo "generated/ is out of date with $(SPEC): run 'make regen'" >&2; exit 1; \
+	fi
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+pytest: $(INSTALLED)
+	$(BIN)/pytest
+
+test: lint typecheck check-generated pytest
+
+demo: $(INSTALLED)
+	$(BIN)/python scripts/demo.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
