@@ -23,7 +23,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def build(**options: Any) -> konstantly.Konstantly:
-    """Build a client and close it at once; construction is what is tested."""
+    """Build a client and close it at once; construction is what is tested.
+
+    The client has no public base_url attribute; its repr shows the address.
+    """
     with konstantly.Konstantly(**options) as client:
         return client
 
@@ -92,7 +95,7 @@ def test_site_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
     client = build(api_key="k")
 
-    assert str(client.base_url).rstrip("/") == "https://acme.konstant.ly/openapi/v1"
+    assert "'https://acme.konstant.ly/openapi/v1'" in repr(client)
 
 
 @pytest.mark.parametrize("site", ["acme", "my-school", "a", "school42"])
@@ -100,8 +103,7 @@ def test_site_becomes_its_konstantly_url(site: str) -> None:
     """A site name is the subdomain of konstant.ly, with the API root."""
     client = build(api_key="k", site=site)
 
-    expected = f"https://{site}.konstant.ly/openapi/v1"
-    assert str(client.base_url).rstrip("/") == expected
+    assert f"'https://{site}.konstant.ly/openapi/v1'" in repr(client)
 
 
 def test_base_url_wins_over_site(
@@ -151,7 +153,7 @@ def test_https_or_loopback_http_is_allowed(url: str) -> None:
     """Plain http is fine for loopback hosts; https for any host."""
     client = build(api_key="k", base_url=url)
 
-    assert str(client.base_url).rstrip("/") == url
+    assert repr(url) in repr(client)
 
 
 @pytest.mark.parametrize(
