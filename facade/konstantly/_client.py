@@ -1,0 +1,484 @@
+from __future__ import annotations
+
+import json
+import logging
+from datetime import tzinfo
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import httpx
+from konstantly_openapi import Client as GeneratedClient
+from konstantly_openapi.api.groups import list_group_assignments
+from konstantly_openapi.models import AssignmentList
+from konstantly_openapi.types import Response
+
+from . import _transport
+from ._config import Settings, resolve_max_retries, resolve_settings, resolve_timeout
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    InvalidArgumentError,
+    KonstantlyError,
+    ResponseValidationError,
+    status_error,
+)
+from ._models import GroupAssignments
+from ._pagination import Pager
+from ._retry import RetryPolicy, parse_retry_after
+from ._validation import decode_json, validate_assignment_list
+from ._version import __version__
+
+__all__ = ["AsyncKonstantly", "Konstantly"]
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = f"konstantly-python/{__version__}"
+_MAX_GROUP_ID = 2**63 - 1
+_MAX_MESSAGE = 500
+_MAX_EXCERPT = 200
+# Errors the generated parser raises on a body it cannot read; the body is
+# then judged from the response itself.
+_PARSER_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
+
+
+class _Core:
+    """What the synchronous and asynchronous clients share: settings and rules."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        site: str | None,
+        base_url: str | None,
+        timezone: str | tzinfo,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        max_retry_wait: float,
+    ) -> None:
+        self.settings: Settings = resolve_settings(
+            api_key=api_key,
+            site=site,
+            base_url=base_url,
+            timezone=timezone,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-API-KEY": self.settings.api_key,
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+
+    def call_options(
+        self, timeout: float | httpx.Timeout | None, max_retries: int | None
+    ) -> tuple[RetryPolicy, httpx.Timeout]:
+        """The retry policy and timeout of one call, from its overrides."""
+        settings = self.settings
+        if max_retries is not None:
+            max_retries = resolve_max_retries(max_retries, error=InvalidArgumentError)
+        policy = RetryPolicy(
+            max_retries=settings.max_retries if max_retries is None else max_retries,
+            max_retry_wait=settings.max_retry_wait,
+        )
+        if timeout is None:
+            return policy, settings.timeout
+        return policy, resolve_timeout(timeout, error=InvalidArgumentError)
+
+    def page_or_error(
+        self, attempt: _transport.Attempt, detailed: Response[Any] | None
+    ) -> AssignmentList:
+        """The page an attempt brought, or the typed error its answer means."""
+        response = attempt.response
+        if response is None:  # pragma: no cover -- every answer passes the hook
+            message = "The request ended without an answer from the server."
+            raise APIConnectionError(message)
+
+        if response.status_code != 200:
+            raise self.status_error(response)
+        parsed = detailed.parsed if detailed is not None else None
+        if not isinstance(parsed, AssignmentList):
+            # The body passed the schema check, so the generated parser and
+            # the check disagree: report it rather than pass on a wrong value.
+            message = "The server's answer could not be read as a list of assignments."
+            raise ResponseValidationError(message)
+        return parsed
+
+    def status_error(self, response: httpx.Response) -> APIStatusError:
+        """The typed error for a non-200 answer, with nothing secret in it."""
+        status_code = response.status_code
+        if response.is_redirect:
+            location = response.headers.get("Location", "")
+            message = (
+                f"The server redirected to {location!r}. Redirects are not "
+                "followed, so that the API key goes to no other address; check "
+                "the site or base_url."
+            )
+        else:
+            message = _server_message(response) or _describe(response)
+
+        excerpt = " ".join(response.content[:1000].decode("utf-8", "replace").split())
+        return status_error(
+            status_code,
+            self.redact(message)[:_MAX_MESSAGE],
+            body_excerpt=self.redact(excerpt)[:_MAX_EXCERPT],
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+
+    def redact(self, text: str) -> str:
+        """`text` with the API key blotted out, should a server echo it."""
+        return text.replace(self.settings.api_key, "[redacted]")
+
+    def repr(self, name: str) -> str:
+        settings = self.settings
+        return f"{name}(base_url={settings.base_url!r}, timezone={str(settings.timezone)!r})"
+
+
+def _server_message(response: httpx.Response) -> str | None:
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return None
+    message = body.get("message") if isinstance(body, dict) else None
+    return message if isinstance(message, str) and message.strip() else None
+
+
+def _describe(response: httpx.Response) -> str:
+    status = f"{response.status_code} {response.reason_phrase}".strip()
+    if not response.content.strip():
+        return f"The server answered {status} with an empty body."
+    content_type = response.headers.get("Content-Type", "no content type")
+    return (
+        f"The server answered {status} with a body that is not the API's error "
+        f"format ({content_type}); a proxy in front of the site may have answered."
+    )
+
+
+def check_group_id(group_id: object) -> int:
+    """`group_id` if it is a usable group identifier; raises otherwise."""
+    if isinstance(group_id, bool) or not isinstance(group_id, int):
+        message = (
+            f"group_id must be an int, got {group_id!r}; convert identifiers read "
+            "from text with int() first."
+        )
+        raise InvalidArgumentError(message)
+    if not 1 <= group_id <= _MAX_GROUP_ID:
+        message = f"group_id must be a positive 64-bit integer, got {group_id!r}."
+        raise InvalidArgumentError(message)
+    return group_id
+
+
+def _transport_error(error: httpx.HTTPError) -> APIConnectionError:
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(f"The server did not answer in time: {error}.")
+    return APIConnectionError(
+        f"The request failed: {type(error).__name__}: {error or 'no details'}."
+    )
+
+
+class Konstantly:
+    """
+    A client for the Konstantly REST API.
+
+    Every argument falls back to an environment variable, so that
+    `Konstantly()` works where the environment is set up. Use it as a context
+    manager, or call `close()`, to release its connections.
+
+    Args:
+        api_key: The site's API key. None reads `KONSTANTLY_API_KEY`.
+        site: The site's name, as in `https://<site>.konstant.ly`. None reads
+            `KONSTANTLY_SITE`.
+        base_url: The API's full address; wins over `site`. None reads
+            `KONSTANTLY_BASE_URL`. Plain http is accepted only for loopback.
+        timezone: The calendar that relative deadlines are counted in: an IANA
+            name or a tzinfo.
+        timeout: Seconds one attempt may take in all (connecting takes at most
+            5 of them), or an httpx.Timeout.
+        max_retries: How often a failed request is tried again.
+        max_retry_wait: The longest pause, in seconds, a server may ask for in
+            `Retry-After`; a longer one raises RateLimitError at once.
+
+    Raises:
+        ConfigurationError: A setting is missing or invalid.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        site: str | None = None,
+        base_url: str | None = None,
+        timezone: str | tzinfo = "UTC",
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 2,
+        max_retry_wait: float = 60.0,
+    ) -> None:
+        self._core = _Core(
+            api_key=api_key,
+            site=site,
+            base_url=base_url,
+            timezone=timezone,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+        )
+        settings = self._core.settings
+        http_client = httpx.Client(
+            base_url=settings.base_url,
+            headers=self._core.headers,
+            timeout=settings.timeout,
+            follow_redirects=False,
+            transport=_transport.SyncAttemptTransport(httpx.HTTPTransport()),
+            event_hooks={"response": [_on_response]},
+        )
+        self._api = GeneratedClient(base_url=settings.base_url)
+        self._api.set_httpx_client(http_client)
+        self.groups = Groups(self)
+
+    @property
+    def timezone(self) -> tzinfo:
+        """The calendar that relative deadlines are counted in."""
+        return self._core.settings.timezone
+
+    def close(self) -> None:
+        """Release the client's connections."""
+        self._api.get_httpx_client().close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return self._core.repr(type(self).__name__)
+
+    def _fetch_page(
+        self, group_id: int, offset: int, timeout: httpx.Timeout
+    ) -> AssignmentList:
+        attempt = _transport.Attempt(timeout, validate=validate_assignment_list)
+        token = _transport.start(attempt)
+        detailed = None
+        logger.debug("GET /groups/%d/assignments (offset %d)", group_id, offset)
+        try:
+            detailed = list_group_assignments.sync_detailed(
+                group_id, client=self._api, offset=offset
+            )
+        except KonstantlyError:
+            raise
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from exc
+        except _PARSER_ERRORS:
+            logger.debug("the generated parser refused the body; judging it here")
+        finally:
+            _transport.finish(token)
+        return self._core.page_or_error(attempt, detailed)
+
+
+def _on_response(response: httpx.Response) -> None:
+    attempt = _before_body(response)
+    response.read()
+    _check_body(attempt, response)
+
+
+async def _on_async_response(response: httpx.Response) -> None:
+    attempt = _before_body(response)
+    await response.aread()
+    _check_body(attempt, response)
+
+
+def _before_body(response: httpx.Response) -> _transport.Attempt | None:
+    attempt = _transport.current()
+    if attempt is not None:
+        attempt.response = response
+    logger.debug("HTTP %d for %s", response.status_code, response.request.url.path)
+    return attempt
+
+
+def _check_body(attempt: _transport.Attempt | None, response: httpx.Response) -> None:
+    # The generated parser trusts the body: check it first, so that a wrong
+    # shape is reported with its path instead of turning into a wrong value.
+    if attempt is not None and attempt.validate and response.status_code == 200:
+        attempt.validate(decode_json(response.content))
+
+
+class Groups:
+    """The group endpoints of a synchronous client: `client.groups`."""
+
+    def __init__(self, client: Konstantly) -> None:
+        self._client = client
+
+    def list_assignments(
+        self,
+        group_id: int,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> GroupAssignments:
+        """
+        The courses assigned to a group, all pages of them.
+
+        Args:
+            group_id: The group's identifier, a positive int.
+            timeout: This call's timeout per attempt; None keeps the client's.
+            max_retries: This call's retry count; None keeps the client's.
+
+        Returns:
+            The assignments; `complete` is False when the server announced more
+            than it delivered.
+
+        Raises:
+            InvalidArgumentError: An argument is wrong; nothing was sent.
+            APIStatusError: The server answered with an error status (a subclass
+                names which).
+            APIConnectionError: No complete answer arrived, after all retries.
+            ResponseValidationError: The answer does not match the API's schema.
+        """
+        client = self._client
+        group_id = check_group_id(group_id)
+        policy, call_timeout = client._core.call_options(timeout, max_retries)
+        pager = Pager(group_id, client.timezone)
+
+        offset: int | None = 0
+        while offset is not None:
+            page = policy.retrying()(client._fetch_page, group_id, offset, call_timeout)
+            offset = pager.add(page)
+        return pager.result()
+
+
+class AsyncKonstantly:
+    """
+    An asynchronous client for the Konstantly REST API.
+
+    It takes the same arguments as `Konstantly` and offers the same methods,
+    as coroutines. Use it with `async with`, or await `aclose()`.
+
+    Raises:
+        ConfigurationError: A setting is missing or invalid.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        site: str | None = None,
+        base_url: str | None = None,
+        timezone: str | tzinfo = "UTC",
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 2,
+        max_retry_wait: float = 60.0,
+    ) -> None:
+        self._core = _Core(
+            api_key=api_key,
+            site=site,
+            base_url=base_url,
+            timezone=timezone,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+        )
+        settings = self._core.settings
+        http_client = httpx.AsyncClient(
+            base_url=settings.base_url,
+            headers=self._core.headers,
+            timeout=settings.timeout,
+            follow_redirects=False,
+            transport=_transport.AsyncAttemptTransport(httpx.AsyncHTTPTransport()),
+            event_hooks={"response": [_on_async_response]},
+        )
+        self._api = GeneratedClient(base_url=settings.base_url)
+        self._api.set_async_httpx_client(http_client)
+        self.groups = AsyncGroups(self)
+
+    @property
+    def timezone(self) -> tzinfo:
+        """The calendar that relative deadlines are counted in."""
+        return self._core.settings.timezone
+
+    async def aclose(self) -> None:
+        """Release the client's connections."""
+        await self._api.get_async_httpx_client().aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return self._core.repr(type(self).__name__)
+
+    async def _fetch_page(
+        self, group_id: int, offset: int, timeout: httpx.Timeout
+    ) -> AssignmentList:
+        attempt = _transport.Attempt(timeout, validate=validate_assignment_list)
+        token = _transport.start(attempt)
+        detailed = None
+        logger.debug("GET /groups/%d/assignments (offset %d)", group_id, offset)
+        try:
+            # The cancel scope bounds the whole attempt, however slowly the
+            # server sends its headers or its body.
+            with anyio.fail_after(_transport.budget(timeout)):
+                detailed = await list_group_assignments.asyncio_detailed(
+                    group_id, client=self._api, offset=offset
+                )
+        except KonstantlyError:
+            raise
+        except TimeoutError:
+            message = "The server did not answer within the timeout."
+            raise APITimeoutError(message) from None
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from exc
+        except _PARSER_ERRORS:
+            logger.debug("the generated parser refused the body; judging it here")
+        finally:
+            _transport.finish(token)
+        return self._core.page_or_error(attempt, detailed)
+
+
+class AsyncGroups:
+    """The group endpoints of an asynchronous client: `client.groups`."""
+
+    def __init__(self, client: AsyncKonstantly) -> None:
+        self._client = client
+
+    async def list_assignments(
+        self,
+        group_id: int,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> GroupAssignments:
+        """
+        The courses assigned to a group, all pages of them.
+
+        See `Groups.list_assignments`: the arguments, result and errors are the
+        same.
+        """
+        client = self._client
+        group_id = check_group_id(group_id)
+        policy, call_timeout = client._core.call_options(timeout, max_retries)
+        pager = Pager(group_id, client.timezone)
+
+        offset: int | None = 0
+        while offset is not None:
+            page: AssignmentList = await policy.async_retrying()(
+                client._fetch_page, group_id, offset, call_timeout
+            )
+            offset = pager.add(page)
+        return pager.result()

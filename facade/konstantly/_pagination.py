@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import logging
+from datetime import tzinfo
+
+from konstantly_openapi.models import Assignment as RawAssignment
+from konstantly_openapi.models import AssignmentList
+
+from ._models import Assignment, GroupAssignments, build_assignment
+
+__all__ = ["Pager"]
+
+logger = logging.getLogger(__name__)
+
+# Far more pages than any group has; a server that keeps inventing new
+# assignments still cannot keep a call going forever.
+MAX_PAGES = 10_000
+
+
+class Pager:
+    """Gathers the pages of one group's assignments into one result."""
+
+    def __init__(self, group_id: int, timezone: tzinfo) -> None:
+        self._group_id = group_id
+        self._timezone = timezone
+        self._assignments: list[Assignment] = []
+        self._seen: set[tuple[int, int]] = set()
+        self._total_count: int | None = None
+        self._pages = 0
+        self._unknown_measures: set[str] = set()
+
+    def add(self, page: AssignmentList) -> int | None:
+        """
+        Take one page in; returns the offset of the next page, or None when done.
+
+        The API's other list endpoints page with `offset`; a page that brings
+        nothing new (empty, or repeating what arrived, as a server that ignores
+        `offset` would) ends the call rather than looping.
+        """
+        self._pages += 1
+        if self._total_count is None:
+            self._total_count = page.total_count
+
+        fresh = 0
+        for index, raw in enumerate(page.assignments):
+            key = _identity(raw)
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            self._assignments.append(self._build(raw, index))
+            fresh += 1
+
+        arrived = len(self._assignments)
+        if arrived >= self._total_count:
+            return None
+        logger.debug(
+            "group %d: %d of %d assignments after page %d",
+            self._group_id,
+            arrived,
+            self._total_count,
+            self._pages,
+        )
+        if fresh < len(page.assignments) or not fresh or self._pages >= MAX_PAGES:
+            logger.warning(
+                "group %d: the server announced %d assignments but %d arrived "
+                "before a page brought nothing new; the result is incomplete",
+                self._group_id,
+                self._total_count,
+                arrived,
+            )
+            return None
+        return arrived
+
+    def result(self) -> GroupAssignments:
+        """Everything gathered, as the call's result."""
+        for measure in sorted(self._unknown_measures):
+            logger.warning(
+                "group %d: deadlines in the unknown unit %r have no due time; "
+                "a newer version of this client may know it",
+                self._group_id,
+                measure,
+            )
+        return GroupAssignments(
+            self._group_id,
+            self._assignments,
+            total_count=self._total_count or 0,
+        )
+
+    def _build(self, raw: RawAssignment, index: int) -> Assignment:
+        assignment = build_assignment(raw, self._timezone, f"assignments[{index}]")
+        period = assignment.deadline.period if assignment.deadline else None
+        if period is not None and not period.is_known:
+            self._unknown_measures.add(period.measure)
+        return assignment
+
+
+def _identity(raw: RawAssignment) -> tuple[int, int]:
+    # A course is assigned to a group once at a given time.
+    return raw.course.id, raw.assigned_at

@@ -1,0 +1,130 @@
+"""Per-attempt limits between httpx and the network.
+
+The generated client calls httpx with no per-call options, so each attempt
+publishes its limits in a context variable, and the transports below apply
+them to every request made inside it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+__all__ = ["AsyncAttemptTransport", "Attempt", "SyncAttemptTransport", "current"]
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One try of one request: its limits, its body check, and its answer."""
+
+    timeout: httpx.Timeout
+    validate: Callable[[Any], None] | None = None
+    deadline: float = field(init=False)
+    response: httpx.Response | None = None
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + budget(self.timeout)
+
+    def apply(self, request: httpx.Request) -> None:
+        """Give `request` this attempt's timeouts, none beyond its deadline."""
+        remaining = max(self.deadline - time.monotonic(), 0.001)
+        limits = self.timeout.as_dict()
+        request.extensions["timeout"] = {
+            name: min(limit, remaining) if limit is not None else remaining
+            for name, limit in limits.items()
+        }
+
+
+_CURRENT: ContextVar[Attempt | None] = ContextVar("konstantly_attempt", default=None)
+
+
+def current() -> Attempt | None:
+    """The attempt in progress in this thread or task, if any."""
+    return _CURRENT.get()
+
+
+def start(attempt: Attempt) -> object:
+    """Make `attempt` the current one; returns a token for `finish`."""
+    return _CURRENT.set(attempt)
+
+
+def finish(token: object) -> None:
+    """Restore the attempt that was current before `start`."""
+    _CURRENT.reset(token)  # type: ignore[arg-type]  # the token from start()
+
+
+def budget(timeout: httpx.Timeout) -> float:
+    """The longest one attempt may take, all phases together."""
+    limits = [limit for limit in timeout.as_dict().values() if limit is not None]
+    return max(limits)
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A body that stops with a timeout once its attempt's deadline passes."""
+
+    def __init__(
+        self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request
+    ) -> None:
+        self._stream = stream
+        self._deadline = deadline
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            # The read timeout restarts with every byte, so a server that
+            # trickles its body would never hit it: the deadline does.
+            if time.monotonic() > self._deadline:
+                message = "The answer took longer than the timeout to arrive."
+                raise httpx.ReadTimeout(message, request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class SyncAttemptTransport(httpx.BaseTransport):
+    """Applies the current attempt's limits to a synchronous transport."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = current()
+        if attempt is None:
+            return self._inner.handle_request(request)
+
+        attempt.apply(request)
+        response = self._inner.handle_request(request)
+        if isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _DeadlineStream(
+                response.stream, attempt.deadline, request
+            )
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncAttemptTransport(httpx.AsyncBaseTransport):
+    """Applies the current attempt's timeouts to an asynchronous transport.
+
+    The deadline of the whole attempt is enforced around it by the caller,
+    with a cancel scope, which covers slow headers and slow bodies alike.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = current()
+        if attempt is not None:
+            attempt.apply(request)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
