@@ -135,8 +135,9 @@ class _Core:
         return text.replace(self.settings.api_key, "[redacted]")
 
     def repr(self, name: str) -> str:
-        settings = self.settings
-        return f"{name}(base_url={settings.base_url!r}, timezone={str(settings.timezone)!r})"
+        base_url = self.settings.base_url
+        timezone = str(self.settings.timezone)
+        return f"{name}(base_url={base_url!r}, timezone={timezone!r})"
 
 
 def _server_message(response: httpx.Response) -> str | None:
