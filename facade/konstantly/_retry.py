@@ -22,7 +22,7 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 # Exponential backoff from half a second, capped at 8 s, with up to half a
 # second of jitter so that clients failing together do not retry together.
-_BACKOFF = tenacity.wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+_BACKOFF = tenacity.wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
 
 def parse_retry_after(
