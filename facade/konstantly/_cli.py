@@ -1,0 +1,633 @@
+"""The ``konstantly`` command: a group's course assignments from the terminal.
+
+Exit status: 0 when everything asked for was shown; 1 when the API or the
+network failed (one line ``ErrorName: message`` on stderr); 2 for a usage or
+configuration mistake; 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import re
+import shutil
+import sys
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rich.console import Console
+
+import konstantly
+
+from . import _output
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from konstantly import Assignment, GroupAssignments
+
+    GroupResult: TypeAlias = GroupAssignments | konstantly.KonstantlyError
+
+EXIT_OK: Final = 0
+EXIT_FAILURE: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report it
+
+API_KEY_VARIABLE: Final = "KONSTANTLY_API_KEY"
+
+_DEBUG_HELP: Final = "log every step to stderr and show tracebacks"
+_DEBUG_LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_DURATION = re.compile(r"(?P<amount>\d+)\s*(?P<unit>[mhdw])", re.IGNORECASE)
+_DURATION_UNITS: Final = {
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
+
+_logger = logging.getLogger("konstantly")
+
+
+class UsageError(Exception):
+    """A mistake in the command line found after parsing; exits 2 like argparse's."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentsCommand:
+    """The `assignments` command line, checked and typed."""
+
+    group_ids: tuple[int, ...]
+    output_format: _output.OutputFormat
+    sort: _output.SortKey
+    overdue: bool
+    due_within: timedelta | None
+    zone: ZoneInfo | None
+    site: str | None
+    base_url: str | None
+    api_key_file: Path | None
+    output: Path | None
+
+    @property
+    def display_zone(self) -> ZoneInfo:
+        """The zone datetimes are shown in: `--tz`, or UTC."""
+        return self.zone or ZoneInfo("UTC")
+
+    @property
+    def several_groups(self) -> bool:
+        """Whether rows need a group column to tell their groups apart."""
+        return len(self.group_ids) > 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``konstantly`` command.
+
+    Args:
+        argv: the arguments after the program name; `None` means `sys.argv[1:]`.
+
+    Returns:
+        The exit status: 0 success, 1 API or network failure, 2 usage or
+        configuration error, 130 interrupted. The console script passes it to
+        `sys.exit`.
+    """
+    parser = build_parser()
+    try:
+        arguments = parser.parse_args(argv)
+        return _run(arguments)
+    except SystemExit as exit_request:
+        # argparse exits after --help and --version, and on usage errors.
+        return _exit_status(exit_request.code)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser of the ``konstantly`` command line.
+
+    Returns:
+        A parser whose namespace holds `command`, `debug` and `handler`, plus the
+        options of the chosen command.
+    """
+    parser = argparse.ArgumentParser(
+        prog="konstantly",
+        description="Command-line client for the Konstantly learning platform.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"konstantly {__version__}"
+    )
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
+    commands = parser.add_subparsers(
+        title="commands", dest="command", metavar="COMMAND", required=True
+    )
+
+    _add_assignments_parser(commands)
+    _add_fake_server_parser(commands)
+
+    return parser
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read a duration such as `90m`, `12h`, `7d` or `2w`.
+
+    Args:
+        text: a positive whole number and a unit: `m` minutes, `h` hours,
+            `d` days or `w` weeks.
+
+    Returns:
+        The duration.
+
+    Raises:
+        argparse.ArgumentTypeError: the text is not such a duration.
+    """
+    match = _DURATION.fullmatch(text.strip())
+    if match is None or int(match["amount"]) == 0:
+        message = (
+            f"invalid duration {text!r}: use a positive whole number and a unit "
+            "(m minutes, h hours, d days, w weeks), e.g. 90m, 12h, 7d or 2w"
+        )
+        raise argparse.ArgumentTypeError(message)
+
+    try:
+        return int(match["amount"]) * _DURATION_UNITS[match["unit"].lower()]
+    except OverflowError:
+        message = f"invalid duration {text!r}: too long"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """Read an IANA time zone name such as `Europe/Berlin`.
+
+    Args:
+        name: the zone's name in the IANA database.
+
+    Returns:
+        The zone.
+
+    Raises:
+        argparse.ArgumentTypeError: there is no zone of that name.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        message = (
+            f"unknown time zone {name!r}: use an IANA name such as UTC, "
+            "Europe/Berlin or America/New_York"
+        )
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def parse_group_id(text: str) -> int:
+    """Read a group id: a positive whole number.
+
+    Args:
+        text: the id as given.
+
+    Returns:
+        The id.
+
+    Raises:
+        argparse.ArgumentTypeError: the text is not a positive whole number.
+    """
+    if not text.strip().isdecimal() or int(text) <= 0:
+        message = f"invalid group id {text!r}: use a positive whole number"
+        raise argparse.ArgumentTypeError(message)
+    return int(text)
+
+
+def _parse_port(text: str) -> int:
+    if not text.isdecimal() or int(text) > 65535:
+        message = f"invalid port {text!r}: use a number from 0 to 65535"
+        raise argparse.ArgumentTypeError(message)
+    return int(text)
+
+
+def _add_assignments_parser(commands: Any) -> None:
+    assignments = commands.add_parser(
+        "assignments",
+        help="list the courses assigned to groups",
+        description=(
+            "List the courses assigned to one or more groups, with their "
+            "deadlines. The API key is read from $KONSTANTLY_API_KEY or from "
+            "--api-key-file, never from the command line."
+        ),
+    )
+    assignments.add_argument(
+        "group_ids",
+        metavar="GROUP_ID",
+        nargs="*",
+        type=parse_group_id,
+        help="a group to list (one or more; or use --groups-file)",
+    )
+    assignments.add_argument(
+        "--groups-file",
+        metavar="FILE",
+        type=Path,
+        help="read group ids from FILE, one a line ('#' starts a comment; - is stdin)",
+    )
+    assignments.add_argument(
+        "--format",
+        dest="output_format",
+        choices=_output.FORMATS,
+        default="table",
+        help="output format (default: table)",
+    )
+    assignments.add_argument(
+        "--sort",
+        choices=_output.SORT_KEYS,
+        default="due",
+        help="order by due date, assignment date or course name (default: due)",
+    )
+    assignments.add_argument(
+        "--overdue",
+        action="store_true",
+        help="only assignments past their due date",
+    )
+    assignments.add_argument(
+        "--due-within",
+        metavar="DURATION",
+        type=parse_duration,
+        help=(
+            "only assignments due within DURATION from now, e.g. 90m, 12h, 7d, "
+            "2w; with --overdue, overdue ones as well"
+        ),
+    )
+    assignments.add_argument(
+        "--tz",
+        dest="zone",
+        metavar="ZONE",
+        type=parse_zone,
+        help=(
+            "IANA time zone to show datetimes in and to count relative deadlines "
+            "in (default: UTC)"
+        ),
+    )
+    where = assignments.add_mutually_exclusive_group()
+    where.add_argument(
+        "--site",
+        help="the site's name, as in https://SITE.konstant.ly ($KONSTANTLY_SITE)",
+    )
+    where.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the API's base URL, e.g. for a test site ($KONSTANTLY_BASE_URL)",
+    )
+    assignments.add_argument(
+        "--api-key-file",
+        metavar="PATH",
+        type=Path,
+        help=f"read the API key from the first line of PATH, not ${API_KEY_VARIABLE}",
+    )
+    assignments.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write to FILE (UTF-8) instead of stdout",
+    )
+    # Also accepted after the command; SUPPRESS keeps the global flag's value.
+    assignments.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
+    )
+    assignments.set_defaults(handler=_run_assignments, parser=assignments)
+
+
+def _add_fake_server_parser(commands: Any) -> None:
+    server = commands.add_parser(
+        "fake-server",
+        help="serve a fake Konstantly site on this machine, for trying things out",
+        description=(
+            "Serve a fake Konstantly site in the foreground until interrupted. "
+            "Its first line of output is its base URL. It accepts the key in "
+            f"${API_KEY_VARIABLE}."
+        ),
+    )
+    server.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    server.add_argument(
+        "--port",
+        type=_parse_port,
+        default=0,
+        help="port to listen on (default: 0, any free port)",
+    )
+    server.add_argument(
+        "--data",
+        metavar="FILE",
+        type=Path,
+        help="JSON file of assignments to serve as group 123 (default: the example)",
+    )
+    server.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
+    )
+    server.set_defaults(handler=_run_fake_server, parser=server)
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    """Run the chosen command, turning errors into one line and an exit status."""
+    debug = bool(arguments.debug)
+    with _library_log_to_stderr(debug=debug):
+        try:
+            return int(arguments.handler(arguments))
+        except UsageError as error:
+            command_parser = cast(argparse.ArgumentParser, arguments.parser)
+            command_parser.error(str(error))  # raises SystemExit(2)
+        except konstantly.KonstantlyError as error:
+            if debug:
+                traceback.print_exc()
+            print(_describe(error), file=sys.stderr)
+            return _exit_status_of(error)
+        except BrokenPipeError:
+            # The reader went away (`konstantly ... | head`): nothing left to say.
+            _silence_stdout()
+            return EXIT_FAILURE
+        except Exception as error:
+            if debug:
+                traceback.print_exc()
+                return EXIT_FAILURE
+            print(
+                f"Unexpected {_describe(error)} "
+                "(run again with --debug to see the traceback)",
+                file=sys.stderr,
+            )
+            return EXIT_FAILURE
+    return EXIT_USAGE  # pragma: no cover -- parser.error() never returns
+
+
+def _run_assignments(arguments: argparse.Namespace) -> int:
+    command = _assignments_command(arguments)
+    client_options = _client_options(command)
+
+    with konstantly.Konstantly(**client_options) as client:
+        results = _fetch_groups(client, command.group_ids)
+
+    failures = {
+        group_id: result
+        for group_id, result in results.items()
+        if isinstance(result, konstantly.KonstantlyError)
+    }
+    if failures and not command.several_groups:
+        # One group asked for: its error is the command's error.
+        raise next(iter(failures.values()))
+
+    now = datetime.now(UTC)
+    rows = _select_rows(results, command, now=now)
+    if len(failures) < len(results):
+        _write_output(rows, command, now=now)
+
+    _warn_about_incomplete_groups(results)
+    for group_id, error in failures.items():
+        print(f"group {group_id}: {_describe(error)}", file=sys.stderr)
+    return EXIT_FAILURE if failures else EXIT_OK
+
+
+def _run_fake_server(arguments: argparse.Namespace) -> int:
+    # The fake site is a test kit; a plain `konstantly assignments` never loads it.
+    from konstantly import testing
+
+    try:
+        # With no key given, the site takes $KONSTANTLY_API_KEY like the client.
+        testing.serve(host=arguments.host, port=arguments.port, data=arguments.data)
+    except testing.FakeSiteError as error:
+        print(_describe(error), file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _fetch_groups(
+    client: konstantly.Konstantly, group_ids: Sequence[int]
+) -> dict[int, GroupResult]:
+    """Fetch each group's assignments, keeping a group's error in place of its list."""
+    results: dict[int, GroupResult] = {}
+    for group_id in group_ids:
+        try:
+            results[group_id] = client.groups.list_assignments(group_id)
+        except konstantly.AuthenticationError:
+            # A rejected key fails every group alike: no use asking for the rest.
+            raise
+        except konstantly.KonstantlyError as error:
+            results[group_id] = error
+    return results
+
+
+def _assignments_command(arguments: argparse.Namespace) -> AssignmentsCommand:
+    group_ids = list(arguments.group_ids)
+    if arguments.groups_file is not None:
+        group_ids.extend(_read_groups_file(arguments.groups_file))
+    if not group_ids:
+        raise UsageError("give at least one GROUP_ID, or --groups-file")
+
+    return AssignmentsCommand(
+        group_ids=tuple(dict.fromkeys(group_ids)),  # each group once, in order
+        output_format=arguments.output_format,
+        sort=arguments.sort,
+        overdue=arguments.overdue,
+        due_within=arguments.due_within,
+        zone=arguments.zone,
+        site=arguments.site,
+        base_url=arguments.base_url,
+        api_key_file=arguments.api_key_file,
+        output=arguments.output,
+    )
+
+
+def _read_groups_file(path: Path) -> list[int]:
+    try:
+        if str(path) == "-":
+            text = sys.stdin.read()
+        else:
+            text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise UsageError(
+            f"cannot read the groups file {str(path)!r}: {reason}"
+        ) from None
+
+    group_ids = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.partition("#")[0].strip()
+        if not entry:
+            continue
+        try:
+            group_ids.append(parse_group_id(entry))
+        except argparse.ArgumentTypeError as error:
+            raise UsageError(f"{path}, line {number}: {error}") from None
+    return group_ids
+
+
+def _client_options(command: AssignmentsCommand) -> dict[str, Any]:
+    """The client's keyword arguments; what is not given falls to its defaults."""
+    options: dict[str, Any] = {
+        "api_key": _api_key(command.api_key_file),
+        "site": command.site,
+        "base_url": command.base_url,
+    }
+    if command.zone is not None:
+        options["timezone"] = command.zone
+    return options
+
+
+def _api_key(api_key_file: Path | None) -> str:
+    if api_key_file is None:
+        api_key = os.environ.get(API_KEY_VARIABLE, "").strip()
+        if not api_key:
+            message = (
+                f"No API key: set {API_KEY_VARIABLE} or pass --api-key-file PATH "
+                "(the key is on the site's Settings > API page)."
+            )
+            raise konstantly.ConfigurationError(message)
+        return api_key
+
+    try:
+        with api_key_file.open(encoding="utf-8") as key_file:
+            api_key = key_file.readline().strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        message = f"Cannot read the API key file {str(api_key_file)!r}: {reason}."
+        raise konstantly.ConfigurationError(message) from None
+
+    if not api_key:
+        message = (
+            f"The API key file {str(api_key_file)!r} has no key on its first line."
+        )
+        raise konstantly.ConfigurationError(message)
+    return api_key
+
+
+def _select_rows(
+    results: dict[int, GroupResult], command: AssignmentsCommand, *, now: datetime
+) -> list[_output.Row]:
+    rows: list[_output.Row] = []
+    for group_id, result in results.items():
+        if isinstance(result, konstantly.KonstantlyError):
+            continue
+        rows.extend(
+            (group_id, assignment) for assignment in _filter(result, command, now)
+        )
+    return _output.sort_rows(rows, by=command.sort)
+
+
+def _filter(
+    result: GroupAssignments, command: AssignmentsCommand, now: datetime
+) -> Iterable[Assignment]:
+    """The group's assignments that pass --overdue and --due-within (either one)."""
+    if not command.overdue and command.due_within is None:
+        return result
+
+    wanted: list[Assignment] = []
+    if command.overdue:
+        wanted.extend(result.overdue(now=now))
+    if command.due_within is not None:
+        wanted.extend(result.due_within(command.due_within, now=now))
+    # Keep the group's own order, whichever filter let an assignment through.
+    return [assignment for assignment in result if assignment in wanted]
+
+
+def _write_output(
+    rows: Sequence[_output.Row], command: AssignmentsCommand, *, now: datetime
+) -> None:
+    zone = command.display_zone
+    show_group = command.several_groups
+
+    if command.output_format == "table" and command.output is None and _on_terminal():
+        table = _output.build_table(rows, zone=zone, now=now, show_group=show_group)
+        Console(highlight=False, emoji=False).print(table)
+        return
+
+    text = _output.render(
+        rows,
+        output_format=command.output_format,
+        zone=zone,
+        now=now,
+        show_group=show_group,
+    )
+    if command.output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+
+    try:
+        command.output.write_text(text, encoding="utf-8", newline="")
+    except OSError as error:
+        message = f"Cannot write {str(command.output)!r}: {error.strerror}."
+        raise konstantly.ConfigurationError(message) from None
+
+
+def _warn_about_incomplete_groups(results: dict[int, GroupResult]) -> None:
+    for group_id, result in results.items():
+        if isinstance(result, konstantly.KonstantlyError) or result.complete:
+            continue
+        print(
+            f"warning: group {group_id}: the site announced {result.total_count} "
+            f"assignments but sent {len(result)}; the rest are missing",
+            file=sys.stderr,
+        )
+
+
+def _on_terminal() -> bool:
+    return sys.stdout.isatty() and shutil.get_terminal_size().columns > 0
+
+
+@contextlib.contextmanager
+def _library_log_to_stderr(*, debug: bool) -> Iterator[None]:
+    """Send the library's log to stderr: every record with --debug, else warnings.
+
+    A handler already on the logger (from `$KONSTANTLY_LOG`, or a program that
+    embeds the command) is kept instead of adding a second one. The logger is
+    left as it was found, since `main` may run many times in one process.
+    """
+    previous_level = _logger.level
+    handler: logging.Handler | None = None
+    if not _logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        if debug:
+            handler.setFormatter(logging.Formatter(_DEBUG_LOG_FORMAT))
+        else:
+            handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+            handler.setLevel(logging.WARNING)
+        _logger.addHandler(handler)
+    if debug:
+        _logger.setLevel(logging.DEBUG)
+
+    try:
+        yield
+    finally:
+        if handler is not None:
+            _logger.removeHandler(handler)
+        _logger.setLevel(previous_level)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {_one_line(str(error))}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _exit_status_of(error: konstantly.KonstantlyError) -> int:
+    usage_errors = (konstantly.ConfigurationError, konstantly.InvalidArgumentError)
+    return EXIT_USAGE if isinstance(error, usage_errors) else EXIT_FAILURE
+
+
+def _exit_status(code: str | int | None) -> int:
+    if code is None:
+        return EXIT_OK
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
