@@ -61,8 +61,8 @@ def resolve_settings(
 
 def _resolve_api_key(api_key: str | None) -> str:
     if api_key is None:
-        api_key = os.environ.get(API_KEY_ENV) or None
-    if api_key is None:
+        api_key = os.environ.get(API_KEY_ENV)
+    if api_key is None or api_key == "":
         message = (
             f"No API key: pass api_key=... or set the {API_KEY_ENV} environment "
             "variable to the key from your site's Settings > API page."
