@@ -161,6 +161,8 @@ def test_html_error_page_still_maps_by_status(
     assert caught.value.status_code == 500
     assert isinstance(caught.value.message, str)
     assert len(str(caught.value)) < 2_000
+    assert caught.value.body_excerpt.startswith("<html><body><h1>500 Internal")
+    assert len(caught.value.body_excerpt) < 1_000
 
 
 @pytest.mark.parametrize(
@@ -203,6 +205,23 @@ def test_error_does_not_show_the_api_key(
 
     assert api_key not in str(caught.value)
     assert api_key not in repr(caught.value)
+
+
+def test_key_echoed_by_the_server_is_blotted_out(
+    httpserver: HTTPServer, make_client: MakeClient, api_key: str
+) -> None:
+    """A server that repeats the key in its error does not leak it further."""
+    httpserver.expect_request(PATH).respond_with_json(
+        {"status": 401, "message": f"Key {api_key} is not valid"}, status=401
+    )
+
+    with pytest.raises(konstantly.AuthenticationError) as caught:
+        list_group_123(make_client())
+
+    error = caught.value
+    assert error.message.startswith("Key ")
+    for shown in (error.message, error.body_excerpt, str(error), repr(error)):
+        assert api_key not in shown
 
 
 def test_refused_connection_is_a_connection_error(make_client: MakeClient) -> None:
