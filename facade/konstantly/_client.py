@@ -24,8 +24,7 @@ from ._errors import (
     ResponseValidationError,
     status_error,
 )
-from ._models import GroupAssignments
-from ._pagination import Pager
+from ._groups import AsyncGroups, Groups
 from ._retry import RetryPolicy, parse_retry_after
 from ._validation import decode_json, validate_assignment_list
 from ._version import __version__
@@ -35,7 +34,8 @@ __all__ = ["AsyncKonstantly", "Konstantly"]
 logger = logging.getLogger(__name__)
 
 USER_AGENT = f"konstantly-python/{__version__}"
-_MAX_GROUP_ID = 2**63 - 1
+# Room for MAX_CONCURRENCY groups at once, each on a connection kept alive.
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=64)
 _MAX_MESSAGE = 500
 _MAX_EXCERPT = 200
 # Errors the generated parser raises on a body it cannot read; the body is
@@ -160,20 +160,6 @@ def _describe(response: httpx.Response) -> str:
     )
 
 
-def check_group_id(group_id: object) -> int:
-    """`group_id` if it is a usable group identifier; raises otherwise."""
-    if isinstance(group_id, bool) or not isinstance(group_id, int):
-        message = (
-            f"group_id must be an int, got {group_id!r}; convert identifiers read "
-            "from text with int() first."
-        )
-        raise InvalidArgumentError(message)
-    if not 1 <= group_id <= _MAX_GROUP_ID:
-        message = f"group_id must be a positive 64-bit integer, got {group_id!r}."
-        raise InvalidArgumentError(message)
-    return group_id
-
-
 def _transport_error(error: httpx.HTTPError) -> APIConnectionError:
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"The server did not answer in time: {error}.")
@@ -234,7 +220,9 @@ class Konstantly:
             headers=self._core.headers,
             timeout=settings.timeout,
             follow_redirects=False,
-            transport=_transport.SyncAttemptTransport(httpx.HTTPTransport()),
+            transport=_transport.SyncAttemptTransport(
+                httpx.HTTPTransport(limits=POOL_LIMITS)
+            ),
             event_hooks={"response": [_on_response]},
         )
         self._api = GeneratedClient(base_url=settings.base_url)
@@ -313,50 +301,6 @@ def _check_body(attempt: _transport.Attempt | None, response: httpx.Response) ->
         attempt.validate(decode_json(response.content))
 
 
-class Groups:
-    """The group endpoints of a synchronous client: `client.groups`."""
-
-    def __init__(self, client: Konstantly) -> None:
-        self._client = client
-
-    def list_assignments(
-        self,
-        group_id: int,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> GroupAssignments:
-        """
-        The courses assigned to a group, all pages of them.
-
-        Args:
-            group_id: The group's identifier, a positive int.
-            timeout: This call's timeout per attempt; None keeps the client's.
-            max_retries: This call's retry count; None keeps the client's.
-
-        Returns:
-            The assignments; `complete` is False when the server announced more
-            than it delivered.
-
-        Raises:
-            InvalidArgumentError: An argument is wrong; nothing was sent.
-            APIStatusError: The server answered with an error status (a subclass
-                names which).
-            APIConnectionError: No complete answer arrived, after all retries.
-            ResponseValidationError: The answer does not match the API's schema.
-        """
-        client = self._client
-        group_id = check_group_id(group_id)
-        policy, call_timeout = client._core.call_options(timeout, max_retries)
-        pager = Pager(group_id, client.timezone)
-
-        offset: int | None = 0
-        while offset is not None:
-            page = policy.retrying()(client._fetch_page, group_id, offset, call_timeout)
-            offset = pager.add(page)
-        return pager.result()
-
-
 class AsyncKonstantly:
     """
     An asynchronous client for the Konstantly REST API.
@@ -394,7 +338,9 @@ class AsyncKonstantly:
             headers=self._core.headers,
             timeout=settings.timeout,
             follow_redirects=False,
-            transport=_transport.AsyncAttemptTransport(httpx.AsyncHTTPTransport()),
+            transport=_transport.AsyncAttemptTransport(
+                httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
+            ),
             event_hooks={"response": [_on_async_response]},
         )
         self._api = GeneratedClient(base_url=settings.base_url)
@@ -450,36 +396,3 @@ class AsyncKonstantly:
         finally:
             _transport.finish(token)
         return self._core.page_or_error(attempt, detailed)
-
-
-class AsyncGroups:
-    """The group endpoints of an asynchronous client: `client.groups`."""
-
-    def __init__(self, client: AsyncKonstantly) -> None:
-        self._client = client
-
-    async def list_assignments(
-        self,
-        group_id: int,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> GroupAssignments:
-        """
-        The courses assigned to a group, all pages of them.
-
-        See `Groups.list_assignments`: the arguments, result and errors are the
-        same.
-        """
-        client = self._client
-        group_id = check_group_id(group_id)
-        policy, call_timeout = client._core.call_options(timeout, max_retries)
-        pager = Pager(group_id, client.timezone)
-
-        offset: int | None = 0
-        while offset is not None:
-            page: AssignmentList = await policy.async_retrying()(
-                client._fetch_page, group_id, offset, call_timeout
-            )
-            offset = pager.add(page)
-        return pager.result()
