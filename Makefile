@@ -9,7 +9,7 @@ SPEC := openapi/konstantly.yaml
 GENERATOR_CONFIG := openapi/generator-config.yaml
 GENERATED := generated/konstantly_openapi
 
-.PHONY: install demo test lint typecheck pytest regen check-generated clean
+.PHONY: install demo test lint typecheck pytest regen check-generated check-spec clean
 
 install: $(INSTALLED)
 
@@ -38,6 +38,22 @@ check-generated: $(INSTALLED)
 		echo "generated/ is out of date with $(SPEC): run 'make regen'" >&2; exit 1; \
 	fi
 
+# The spec checks also need Node 20+ with npm, and Java 17+ for the generator's
+# jar. Their Node tools (spec-check/package-lock.json) are installed once;
+# `npm ci` empties node_modules first, so the stamp inside it goes too.
+SPEC_CHECK := spec-check
+SPEC_TOOLS := $(SPEC_CHECK)/node_modules/.installed
+
+$(SPEC_TOOLS): $(SPEC_CHECK)/package.json $(SPEC_CHECK)/package-lock.json
+	@cd $(SPEC_CHECK) && out=$$(npm ci --ignore-scripts --no-audit --no-fund 2>&1) \
+		|| { printf '%s\n' "$$out" >&2; exit 1; }
+	@touch $@
+
+# Validate, lint and generate Python and TypeScript clients from the spec:
+# see openapi/README.md.
+check-spec: $(INSTALLED) $(SPEC_TOOLS)
+	@$(SPEC_CHECK)/check-spec.sh $(SPEC) $(GENERATOR_CONFIG) $(BIN)
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -48,7 +64,7 @@ typecheck: $(INSTALLED)
 pytest: $(INSTALLED)
 	$(BIN)/pytest
 
-test: lint typecheck check-generated pytest
+test: lint typecheck check-generated check-spec pytest
 
 demo: $(INSTALLED)
 	$(BIN)/python scripts/demo.py
