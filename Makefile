@@ -38,7 +38,7 @@ check-generated: $(INSTALLED)
 		echo "generated/ is out of date with $(SPEC): run 'make regen'" >&2; exit 1; \
 	fi
 
-# The spec checks also need Node 20+ with npm, and Java 17+ for the generator's
+# The spec checks also need Node 20.19+ with npm, and Java 17+ for the generator's
 # jar. Their Node tools (spec-check/package-lock.json) are installed once;
 # `npm ci` empties node_modules first, so the stamp inside it goes too.
 SPEC_CHECK := spec-check
