@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     try:
-        arguments = parser.parse_args(argv)
+        arguments = _parse_arguments(parser, argv)
         return _run(arguments)
     except SystemExit as exit_request:
         # argparse exits after --help and --version, and on usage errors.
@@ -114,8 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
         A parser whose namespace holds `command`, `debug` and `handler`, plus the
         options of the chosen command.
     """
+    # No abbreviations: `--api-key` must not pass for `--api-key-file`.
     parser = argparse.ArgumentParser(
         prog="konstantly",
+        allow_abbrev=False,
         description="Command-line client for the Konstantly learning platform.",
     )
     parser.add_argument(
@@ -130,6 +132,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fake_server_parser(commands)
 
     return parser
+
+
+def _parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Parse like `parse_args`, but name unknown options without their values.
+
+    A value after a mistyped option (`--api sk-...`) may well be the key.
+    """
+    arguments, unknown = parser.parse_known_args(argv)
+    if unknown:
+        options = [item.partition("=")[0] for item in unknown if item.startswith("-")]
+        values = len(unknown) - len(options)
+        if values:
+            noun = "value" if values == 1 else "values"
+            options.append(f"{values} {noun} (not repeated here)")
+        parser.error(f"unrecognized arguments: {', '.join(options)}")
+    return arguments
 
 
 def parse_duration(text: str) -> timedelta:
@@ -210,6 +230,7 @@ def _parse_port(text: str) -> int:
 def _add_assignments_parser(commands: Any) -> None:
     assignments = commands.add_parser(
         "assignments",
+        allow_abbrev=False,
         help="list the courses assigned to groups",
         description=(
             "List the courses assigned to one or more groups, with their "
@@ -283,6 +304,10 @@ def _add_assignments_parser(commands: Any) -> None:
         type=Path,
         help=f"read the API key from the first line of PATH, not ${API_KEY_VARIABLE}",
     )
+    # Accepted only to refuse it without echoing the key back.
+    assignments.add_argument(
+        "--api-key", nargs="?", const="", default=None, help=argparse.SUPPRESS
+    )
     assignments.add_argument(
         "-o",
         "--output",
@@ -300,11 +325,12 @@ def _add_assignments_parser(commands: Any) -> None:
 def _add_fake_server_parser(commands: Any) -> None:
     server = commands.add_parser(
         "fake-server",
+        allow_abbrev=False,
         help="serve a fake Konstantly site on this machine, for trying things out",
         description=(
             "Serve a fake Konstantly site in the foreground until interrupted. "
             "Its first line of output is its base URL. It accepts the key in "
-            f"${API_KEY_VARIABLE}."
+            f"${API_KEY_VARIABLE}, or 'test-key' when that is unset."
         ),
     )
     server.add_argument(
@@ -320,7 +346,10 @@ def _add_fake_server_parser(commands: Any) -> None:
         "--data",
         metavar="FILE",
         type=Path,
-        help="JSON file of assignments to serve as group 123 (default: the example)",
+        help=(
+            "JSON file to serve instead of the bundled groups: one AssignmentList "
+            "body (served as group 123) or an object mapping group ids to bodies"
+        ),
     )
     server.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
@@ -380,7 +409,6 @@ def _run_assignments(arguments: argparse.Namespace) -> int:
     if len(failures) < len(results):
         _write_output(rows, command, now=now)
 
-    _warn_about_incomplete_groups(results)
     for group_id, error in failures.items():
         print(f"group {group_id}: {_describe(error)}", file=sys.stderr)
     return EXIT_FAILURE if failures else EXIT_OK
@@ -416,6 +444,13 @@ def _fetch_groups(
 
 
 def _assignments_command(arguments: argparse.Namespace) -> AssignmentsCommand:
+    if arguments.api_key is not None:
+        raise UsageError(
+            "the API key is not taken from the command line, where shell history "
+            f"and process lists would keep it: set {API_KEY_VARIABLE} or pass "
+            "--api-key-file PATH"
+        )
+
     group_ids = list(arguments.group_ids)
     if arguments.groups_file is not None:
         group_ids.extend(_read_groups_file(arguments.groups_file))
@@ -556,17 +591,6 @@ def _write_output(
     except OSError as error:
         message = f"Cannot write {str(command.output)!r}: {error.strerror}."
         raise konstantly.ConfigurationError(message) from None
-
-
-def _warn_about_incomplete_groups(results: dict[int, GroupResult]) -> None:
-    for group_id, result in results.items():
-        if isinstance(result, konstantly.KonstantlyError) or result.complete:
-            continue
-        print(
-            f"warning: group {group_id}: the site announced {result.total_count} "
-            f"assignments but sent {len(result)}; the rest are missing",
-            file=sys.stderr,
-        )
 
 
 def _on_terminal() -> bool:
