@@ -1,0 +1,755 @@
+"""The ``konstantly`` command, end to end against the fake site on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import konstantly
+import pytest
+from konstantly import _cli
+from konstantly.testing import FakeKonstantly
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+DEMO = REPOSITORY / "scripts" / "demo.py"
+
+# Distinctive enough that any leak into output is unmistakable.
+PLANTED_KEY = "sk-planted-secret-1234"
+WRONG_KEY = "sk-planted-wrong-5678"
+
+SALES = "Sales Strategy Fundamentals"
+CRM = "Customer Relationship Management"
+
+TIMED_GROUP_ID = 8
+INCOMPLETE_GROUP_ID = 9
+
+
+def wire_assignment(course_id: int, name: str, **deadline: Any) -> dict[str, Any]:
+    """One assignment as the API sends it, assigned a day ago."""
+    return {
+        "assignedAt": int(time.time()) - 86400,
+        "course": {
+            "id": course_id,
+            "name": name,
+            "annotation": f"About {name}",
+            "isDraft": False,
+            "createdAt": 1443000000,
+            "updatedAt": 1443000000,
+            "publishedAt": 1443000000,
+        },
+        **deadline,
+    }
+
+
+def due_in(delta: timedelta) -> dict[str, int]:
+    return {"deadlineAt": int(time.time() + delta.total_seconds())}
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[FakeKonstantly]:
+    """The fake site with its bundled groups, a timed group and a short one."""
+    with FakeKonstantly(api_key=PLANTED_KEY) as fake_site:
+        fake_site.add_group(
+            TIMED_GROUP_ID,
+            [
+                wire_assignment(81, "Due later", **due_in(timedelta(days=30))),
+                wire_assignment(82, "Due soon", **due_in(timedelta(days=3))),
+                wire_assignment(83, "Overdue", **due_in(-timedelta(days=2))),
+                wire_assignment(84, "No deadline"),
+            ],
+        )
+        fake_site.add_group(
+            INCOMPLETE_GROUP_ID,
+            [wire_assignment(91, "The only one", **due_in(timedelta(days=1)))],
+            total_count=3,
+        )
+        yield fake_site
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planted key in the environment, and no site or logging settings."""
+    monkeypatch.setenv("KONSTANTLY_API_KEY", PLANTED_KEY)
+    for name in ("KONSTANTLY_SITE", "KONSTANTLY_BASE_URL", "KONSTANTLY_LOG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+class Run:
+    """What one call of `main` returned and printed."""
+
+    def __init__(self, status: int, stdout: str, stderr: str) -> None:
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def stderr_lines(self) -> list[str]:
+        return self.stderr.splitlines()
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Any:
+    """Call `main` with arguments and capture its exit status and output."""
+
+    def run_main(*arguments: str) -> Run:
+        status = _cli.main(list(arguments))
+        captured = capsys.readouterr()
+        return Run(status, captured.out, captured.err)
+
+    return run_main
+
+
+@pytest.fixture
+def assignments(run: Any, site: FakeKonstantly) -> Any:
+    """Run `konstantly assignments ... --base-url <the fake site>`."""
+
+    def run_assignments(*arguments: str) -> Run:
+        return run("assignments", *arguments, "--base-url", site.base_url)
+
+    return run_assignments
+
+
+def course_names(text: str) -> list[str]:
+    return [record["course_name"] for record in json.loads(text)]
+
+
+# Success
+
+
+def test_table_lists_documented_example(assignments: Any) -> None:
+    """Group 123 prints both courses with their due dates, and exits 0."""
+    result = assignments("123")
+
+    assert result.status == 0
+    assert result.stderr == ""
+    sales_line = next(line for line in result.stdout.splitlines() if SALES in line)
+    crm_line = next(line for line in result.stdout.splitlines() if CRM in line)
+    assert "2015-10-07 03:35 UTC" in sales_line
+    assert "2015-11-25 12:16 UTC (2 months)" in crm_line
+    assert sales_line.endswith("overdue")
+    assert not result.stdout.startswith("Group")
+
+
+def test_json_lists_documented_example(assignments: Any) -> None:
+    """--format json prints an array of the group's assignments."""
+    result = assignments("123", "--format", "json")
+
+    assert result.status == 0
+    records = json.loads(result.stdout)
+    assert [record["course_id"] for record in records] == [123, 124]
+    assert records[0]["group_id"] == 123
+    assert records[0]["due_at"] == "2015-10-07T03:35:32+00:00"
+    assert records[1]["deadline"] == {
+        "kind": "relative",
+        "measure": "months",
+        "value": 2,
+    }
+    assert records[1]["overdue"] is True
+
+
+def test_csv_lists_documented_example(assignments: Any) -> None:
+    """--format csv prints a header and one line per assignment."""
+    result = assignments("123", "--format", "csv")
+
+    assert result.status == 0
+    records = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert [record["course_name"] for record in records] == [SALES, CRM]
+    assert records[1]["due_at"] == "2015-11-25T12:16:40+00:00"
+    assert records[1]["deadline_measure"] == "months"
+
+
+def test_csv_neutralises_formula_from_server(assignments: Any) -> None:
+    """A bundled course named "=SUM(...)" reaches the CSV with a leading quote."""
+    result = assignments("202", "--format", "csv")
+
+    names = [row["course_name"] for row in csv.DictReader(io.StringIO(result.stdout))]
+    assert "'=SUM(A1:A10) Spreadsheet Formulas for Analysts" in names
+
+
+def test_tz_sets_display_zone(assignments: Any) -> None:
+    """--tz America/New_York shows New York's time and abbreviation."""
+    result = assignments("123", "--tz", "America/New_York")
+
+    assert result.status == 0
+    assert "2015-10-06 23:35 EDT" in result.stdout
+    # Two calendar months in New York keep the wall-clock time of 08:16 EDT
+    # across the change to winter time.
+    assert "2015-11-25 08:16 EST (2 months)" in result.stdout
+
+
+def test_tz_sets_client_calendar(assignments: Any) -> None:
+    """Relative deadlines are counted in --tz: 7 days across Europe's DST change."""
+    utc = json.loads(assignments("201", "--format", "json").stdout)
+    berlin = json.loads(
+        assignments("201", "--format", "json", "--tz", "Europe/Berlin").stdout
+    )
+
+    def due(records: list[dict[str, Any]]) -> str:
+        deadline = {"kind": "relative", "measure": "days", "value": 7}
+        return next(r["due_at"] for r in records if r["deadline"] == deadline)
+
+    # Assigned 2025-03-25 09:00 UTC (10:00 in Berlin, winter time): 7 calendar
+    # days later is 10:00 summer time, which is 08:00 UTC.
+    assert due(utc) == "2025-04-01T09:00:00+00:00"
+    assert due(berlin) == "2025-04-01T10:00:00+02:00"
+
+
+def test_several_groups_add_group_column(assignments: Any) -> None:
+    """With two groups the table starts with a Group column."""
+    result = assignments("123", "200")
+
+    assert result.status == 0
+    assert result.stdout.split()[0] == "Group"
+    sales_line = next(line for line in result.stdout.splitlines() if SALES in line)
+    assert sales_line.split()[0] == "123"
+    assert re.search(r"^\s*200\s+Workplace Safety Essentials", result.stdout, re.M)
+
+
+def test_sort_by_course(assignments: Any) -> None:
+    """--sort course orders by name across groups."""
+    result = assignments("123", "200", "--format", "json", "--sort", "course")
+
+    names = course_names(result.stdout)
+    assert names == sorted(names, key=str.casefold)
+    assert names.index(CRM) < names.index(SALES)
+
+
+def test_sort_by_due_is_the_default(assignments: Any) -> None:
+    """Without --sort the earliest due date comes first, no due date last."""
+    result = assignments(str(TIMED_GROUP_ID), "--format", "json")
+
+    assert course_names(result.stdout) == [
+        "Overdue",
+        "Due soon",
+        "Due later",
+        "No deadline",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (["--overdue"], ["Overdue"]),
+        (["--due-within", "7d"], ["Due soon"]),
+        (["--due-within", "5w"], ["Due soon", "Due later"]),
+        (["--overdue", "--due-within", "7d"], ["Overdue", "Due soon"]),
+    ],
+)
+def test_filters_by_due_date(
+    assignments: Any, filters: list[str], expected: list[str]
+) -> None:
+    """--overdue and --due-within pick by due date; together, either one."""
+    result = assignments(str(TIMED_GROUP_ID), "--format", "json", *filters)
+
+    assert result.status == 0
+    assert course_names(result.stdout) == expected
+
+
+def test_groups_file(assignments: Any, tmp_path: Path) -> None:
+    """Ids come from a file too, skipping comments, blanks and repeats."""
+    groups_file = tmp_path / "groups.txt"
+    groups_file.write_text("# teams\n123\n\n200  # sales\n123\n", encoding="utf-8")
+
+    result = assignments("--groups-file", str(groups_file), "--format", "json")
+
+    assert result.status == 0
+    group_ids = [record["group_id"] for record in json.loads(result.stdout)]
+    assert group_ids.count(123) == 2
+    assert group_ids.count(200) == 4
+
+
+def test_output_file(assignments: Any, tmp_path: Path) -> None:
+    """--output writes UTF-8 to the file and nothing to stdout."""
+    output = tmp_path / "assignments.json"
+
+    result = assignments("202", "--format", "json", "--output", str(output))
+
+    assert result.status == 0
+    assert result.stdout == ""
+    names = course_names(output.read_text(encoding="utf-8"))
+    assert "Основы информационной безопасности" in names
+
+
+def test_api_key_file(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is read from the first line of --api-key-file, stripped."""
+    monkeypatch.delenv("KONSTANTLY_API_KEY")
+    key_file = tmp_path / "key"
+    key_file.write_text(f"  {PLANTED_KEY}  \nsecond line\n", encoding="utf-8")
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 0
+    assert SALES in result.stdout
+
+
+def test_api_key_file_wins_over_environment(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An explicit key file is used even when the variable holds another key."""
+    monkeypatch.setenv("KONSTANTLY_API_KEY", WRONG_KEY)
+    key_file = tmp_path / "key"
+    key_file.write_text(PLANTED_KEY, encoding="utf-8")
+
+    assert assignments("123", "--api-key-file", str(key_file)).status == 0
+
+
+def test_incomplete_group_warns_on_stderr(assignments: Any) -> None:
+    """A group that sent fewer assignments than announced is shown with a warning."""
+    result = assignments(str(INCOMPLETE_GROUP_ID))
+
+    assert result.status == 0
+    assert "The only one" in result.stdout
+    assert len(result.stderr_lines) == 1
+    assert result.stderr_lines[0].startswith(f"WARNING: group {INCOMPLETE_GROUP_ID}: ")
+    assert "incomplete" in result.stderr_lines[0]
+
+
+def test_unknown_measure_warns_once_on_stderr(assignments: Any) -> None:
+    """The library's warning about an unknown unit is one line on stderr."""
+    result = assignments("202")
+
+    assert result.status == 0
+    assert "? (1 year)" in result.stdout
+    assert len(result.stderr_lines) == 1
+    assert result.stderr_lines[0].startswith("WARNING: ")
+    assert "'years'" in result.stderr_lines[0]
+
+
+def test_table_on_terminal_uses_rich_console(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the table is printed by rich at the terminal's width."""
+    monkeypatch.setattr(_cli, "_on_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "200")
+
+    result = assignments("123")
+
+    assert result.status == 0
+    assert "2015-11-25 12:16 UTC (2 months)" in result.stdout
+    assert "\x1b" not in result.stdout
+
+
+# API and network errors: exit 1, one line on stderr
+
+
+def test_unknown_group_exits_1_with_one_line(assignments: Any) -> None:
+    """A 404 for the only group is printed as its error's name and message."""
+    result = assignments("999")
+
+    assert result.status == 1
+    assert result.stdout == ""
+    assert len(result.stderr_lines) == 1
+    assert result.stderr_lines[0].startswith("NotFoundError: Group not found")
+    assert "Traceback" not in result.stderr
+
+
+def test_failed_group_listed_after_others(assignments: Any) -> None:
+    """Groups that worked are shown; each failed one is named on stderr; exit 1."""
+    result = assignments("123", "999", "998", "--format", "json")
+
+    assert result.status == 1
+    assert {record["group_id"] for record in json.loads(result.stdout)} == {123}
+    assert [line.split(" (HTTP")[0] for line in result.stderr_lines] == [
+        "group 999: NotFoundError: Group not found",
+        "group 998: NotFoundError: Group not found",
+    ]
+
+
+def test_wrong_key_exits_1_with_authentication_error(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rejected key stops the command at once: one line, exit 1."""
+    monkeypatch.setenv("KONSTANTLY_API_KEY", WRONG_KEY)
+
+    result = assignments("123", "200")
+
+    assert result.status == 1
+    assert result.stdout == ""
+    assert len(result.stderr_lines) == 1
+    assert result.stderr_lines[0].startswith("AuthenticationError: Invalid API key")
+
+
+def test_debug_shows_traceback_and_keeps_exit_status(assignments: Any) -> None:
+    """--debug prints the traceback before the usual line and exits the same."""
+    result = assignments("999", "--debug")
+
+    assert result.status == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr_lines[-1].startswith("NotFoundError: Group not found")
+
+
+def test_debug_logs_requests(run: Any, site: FakeKonstantly) -> None:
+    """--debug before the command turns on the library's DEBUG log."""
+    result = run("--debug", "assignments", "123", "--base-url", site.base_url)
+
+    assert result.status == 0
+    assert " DEBUG konstantly" in result.stderr
+
+
+def test_main_leaves_logger_as_found(assignments: Any) -> None:
+    """Running main adds no lasting handler and restores the level."""
+    logger = logging.getLogger("konstantly")
+    handlers, level = list(logger.handlers), logger.level
+
+    assignments("123", "--debug")
+
+    assert logger.handlers == handlers
+    assert logger.level == level
+
+
+def test_unexpected_error_is_one_line(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug shows as one line that points to --debug, never as a traceback."""
+
+    def broken(*arguments: Any) -> Any:
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(_cli, "_fetch_groups", broken)
+
+    result = assignments("123")
+
+    assert result.status == 1
+    assert result.stderr_lines == [
+        "Unexpected RuntimeError: something broke "
+        "(run again with --debug to see the traceback)"
+    ]
+
+
+def test_interrupt_exits_130_quietly(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+C ends the command with status 130 and says nothing."""
+
+    def interrupted(*arguments: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli, "_fetch_groups", interrupted)
+
+    result = assignments("123")
+
+    assert result.status == 130
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+# Usage and configuration errors: exit 2
+
+
+def test_missing_key_exits_2(assignments: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a key the message names the variable and the option."""
+    monkeypatch.delenv("KONSTANTLY_API_KEY")
+
+    result = assignments("123")
+
+    assert result.status == 2
+    assert len(result.stderr_lines) == 1
+    assert result.stderr_lines[0].startswith("ConfigurationError: No API key")
+    assert "KONSTANTLY_API_KEY" in result.stderr
+    assert "--api-key-file" in result.stderr
+
+
+def test_missing_site_exits_2(run: Any) -> None:
+    """Without --site, --base-url or their variables the client cannot start."""
+    result = run("assignments", "123")
+
+    assert result.status == 2
+    assert result.stderr_lines[0].startswith("ConfigurationError: ")
+
+
+@pytest.mark.parametrize("content", ["", "\n", "   \nkey on the second line\n"])
+def test_empty_api_key_file_exits_2(
+    assignments: Any, tmp_path: Path, content: str
+) -> None:
+    """A key file without a key on its first line is a configuration error."""
+    key_file = tmp_path / "key"
+    key_file.write_text(content, encoding="utf-8")
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"ConfigurationError: The API key file {str(key_file)!r} has no key on "
+        "its first line."
+    ]
+
+
+def test_unreadable_api_key_file_exits_2(assignments: Any, tmp_path: Path) -> None:
+    """A key file that does not exist is a configuration error."""
+    missing = tmp_path / "missing"
+
+    result = assignments("123", "--api-key-file", str(missing))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"ConfigurationError: Cannot read the API key file {str(missing)!r}: "
+        "No such file or directory."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--tz", "Mars/Olympus_Mons"], "argument --tz: unknown time zone"),
+        (["--tz", "../etc/passwd"], "argument --tz: unknown time zone"),
+        (["--due-within", "7x"], "argument --due-within: invalid duration '7x'"),
+        (["--due-within", "0d"], "argument --due-within: invalid duration '0d'"),
+        (["--due-within", "d"], "argument --due-within: invalid duration 'd'"),
+        (["--site", "acme"], "argument --base-url: not allowed with argument --site"),
+        (["--format", "xml"], "argument --format: invalid choice: 'xml'"),
+        (["--sort", "size"], "argument --sort: invalid choice: 'size'"),
+    ],
+)
+def test_bad_option_exits_2(
+    assignments: Any, arguments: list[str], message: str
+) -> None:
+    """argparse's usage line and message on stderr, nothing on stdout."""
+    result = assignments("123", *arguments)
+
+    assert result.status == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("usage: konstantly assignments")
+    assert f"konstantly assignments: error: {message}" in result.stderr
+
+
+@pytest.mark.parametrize("group_id", ["0", "-3", "abc", "1.5"])
+def test_bad_group_id_exits_2(run: Any, group_id: str) -> None:
+    """A group id must be a positive whole number."""
+    result = run("assignments", "--", group_id)
+
+    assert result.status == 2
+    assert f"invalid group id {group_id!r}" in result.stderr
+
+
+def test_no_group_exits_2(run: Any) -> None:
+    """Neither GROUP_ID nor --groups-file is a usage error."""
+    result = run("assignments")
+
+    assert result.status == 2
+    assert "give at least one GROUP_ID, or --groups-file" in result.stderr
+
+
+def test_bad_groups_file_line_exits_2(run: Any, tmp_path: Path) -> None:
+    """A line of the groups file that is no group id names the file and line."""
+    groups_file = tmp_path / "groups.txt"
+    groups_file.write_text("123\nsales team\n", encoding="utf-8")
+
+    result = run("assignments", "--groups-file", str(groups_file))
+
+    assert result.status == 2
+    assert f"{groups_file}, line 2: invalid group id 'sales team'" in result.stderr
+
+
+def test_no_command_exits_2(run: Any) -> None:
+    """The command is required."""
+    result = run()
+
+    assert result.status == 2
+    assert "the following arguments are required: COMMAND" in result.stderr
+
+
+@pytest.mark.parametrize("option", ["--api-key", "--api-key=", "--api"])
+def test_key_is_not_an_option(run: Any, option: str) -> None:
+    """A key given as an option is refused without being repeated."""
+    separator = "" if option.endswith("=") else " "
+    arguments = f"{option}{separator}{PLANTED_KEY}".split(" ")
+
+    result = run("assignments", "123", *arguments)
+
+    assert result.status == 2
+    assert PLANTED_KEY not in result.stderr
+
+
+# --version, python -m, fake-server
+
+
+def test_version_option(run: Any) -> None:
+    """--version prints the program's name and version."""
+    result = run("--version")
+
+    assert result.status == 0
+    assert result.stdout == f"konstantly {konstantly.__version__}\n"
+
+
+def test_python_m_konstantly_version() -> None:
+    """`python -m konstantly --version` runs the same command."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "konstantly", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert completed.returncode == 0
+    assert completed.stdout == f"konstantly {konstantly.__version__}\n"
+
+
+def test_python_m_konstantly_exit_status_on_error() -> None:
+    """The module passes main's exit status to the shell."""
+    environment = {**os.environ, "KONSTANTLY_API_KEY": ""}
+    completed = subprocess.run(
+        [sys.executable, "-m", "konstantly", "assignments", "123"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=environment,
+    )
+
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("ConfigurationError: No API key")
+
+
+def test_fake_server_reports_bad_data_file(run: Any, tmp_path: Path) -> None:
+    """A data file that cannot be read is one line on stderr and exit 2."""
+    missing = tmp_path / "missing.json"
+
+    result = run("fake-server", "--data", str(missing))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"FakeSiteError: Cannot read the data file {str(missing)!r}: "
+        "No such file or directory."
+    ]
+
+
+def test_fake_server_refuses_non_loopback_host(run: Any) -> None:
+    """The fake site listens on loopback only."""
+    result = run("fake-server", "--host", "0.0.0.0")
+
+    assert result.status == 2
+    assert len(result.stderr_lines) == 1
+    assert result.stderr_lines[0].startswith("FakeSiteError: ")
+
+
+def test_fake_server_bad_port_exits_2(run: Any) -> None:
+    """A port outside 0-65535 is a usage error."""
+    result = run("fake-server", "--port", "70000")
+
+    assert result.status == 2
+    assert "invalid port '70000'" in result.stderr
+
+
+# The demo
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_demo_lists_example_in_utc(tz: str) -> None:
+    """`make demo` shows both courses and the same UTC times in any local zone."""
+    environment = {**os.environ, "TZ": tz}
+    environment.pop("KONSTANTLY_API_KEY", None)
+
+    completed = subprocess.run(
+        [sys.executable, str(DEMO)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=environment,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("$ konstantly assignments 123 --base-url ")
+    sales_line = next(line for line in completed.stdout.splitlines() if SALES in line)
+    crm_line = next(line for line in completed.stdout.splitlines() if CRM in line)
+    assert "2015-10-07 03:35 UTC" in sales_line
+    assert "2015-11-25 12:16 UTC (2 months)" in crm_line
+
+
+# The planted key never shows
+
+
+@pytest.mark.parametrize(
+    ("arguments", "key", "status"),
+    [
+        (["123"], PLANTED_KEY, 0),
+        (["123", "--format", "json", "--debug"], PLANTED_KEY, 0),
+        (["123", "--format", "csv"], PLANTED_KEY, 0),
+        (["999"], PLANTED_KEY, 1),
+        (["999", "--debug"], PLANTED_KEY, 1),
+        (["123", "999"], PLANTED_KEY, 1),
+        (["123"], WRONG_KEY, 1),
+        (["123", "--debug"], WRONG_KEY, 1),
+        (["123", "--tz", "Nowhere/Special"], PLANTED_KEY, 2),
+    ],
+)
+def test_planted_key_never_printed(
+    assignments: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    arguments: list[str],
+    key: str,
+    status: int,
+) -> None:
+    """Neither the right key nor a wrong one appears on stdout or stderr."""
+    monkeypatch.setenv("KONSTANTLY_API_KEY", key)
+
+    result = assignments(*arguments)
+
+    assert result.status == status
+    output = result.stdout + result.stderr
+    assert PLANTED_KEY not in output
+    assert WRONG_KEY not in output
+    assert "sk-planted" not in output
+
+
+def test_planted_key_from_file_never_printed(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key read from a file is not printed, with a right or wrong key."""
+    monkeypatch.delenv("KONSTANTLY_API_KEY")
+    key_file = tmp_path / "key"
+
+    outputs = []
+    for key in (PLANTED_KEY, WRONG_KEY):
+        key_file.write_text(key, encoding="utf-8")
+        result = assignments("123", "--api-key-file", str(key_file), "--debug")
+        outputs.append(result.stdout + result.stderr)
+
+    assert "sk-planted" not in "".join(outputs)
+
+
+# Parsing values
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90m", timedelta(minutes=90)),
+        ("12h", timedelta(hours=12)),
+        ("7d", timedelta(days=7)),
+        ("2w", timedelta(weeks=2)),
+        ("7D", timedelta(days=7)),
+        (" 36h ", timedelta(hours=36)),
+    ],
+)
+def test_parse_duration(text: str, expected: timedelta) -> None:
+    """A whole number and a unit: minutes, hours, days or weeks."""
+    assert _cli.parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "7", "d", "7x", "1.5d", "-1d", "0h", "7d12h", "99999999999999w"]
+)
+def test_parse_duration_refuses(text: str) -> None:
+    """Anything else is refused with an argparse error."""
+    with pytest.raises(argparse.ArgumentTypeError, match="invalid duration"):
+        _cli.parse_duration(text)
+
+
+def test_parse_zone() -> None:
+    """IANA names give ZoneInfo objects."""
+    assert str(_cli.parse_zone("Europe/Berlin")) == "Europe/Berlin"
