@@ -343,6 +343,28 @@ def test_table_on_terminal_uses_rich_console(
     assert "\x1b" not in result.stdout
 
 
+def test_several_groups_are_fetched_side_by_side(
+    assignments: Any, site: FakeKonstantly
+) -> None:
+    """Four slow groups take about as long as one, not four times as long."""
+    site.latency = 0.5
+    try:
+        started = time.monotonic()
+        result = assignments("123", "200", "201", "202", "--format", "json")
+        elapsed = time.monotonic() - started
+    finally:
+        site.latency = 0.0
+
+    assert result.status == 0
+    assert {record["group_id"] for record in json.loads(result.stdout)} == {
+        123,
+        200,
+        201,
+        202,
+    }
+    assert elapsed < 1.5  # one after another would take 2 seconds or more
+
+
 # API and network errors: exit 1, one line on stderr
 
 
@@ -532,6 +554,14 @@ def test_bad_group_id_exits_2(run: Any, group_id: str) -> None:
 
     assert result.status == 2
     assert f"invalid group id {group_id!r}" in result.stderr
+
+
+def test_group_id_beyond_api_range_exits_2(run: Any, site: FakeKonstantly) -> None:
+    """The client refuses an id past 64 bits before sending anything."""
+    result = run("assignments", str(2**63), "--base-url", site.base_url)
+
+    assert result.status == 2
+    assert result.stderr_lines[0].startswith("InvalidArgumentError: group_id must be")
 
 
 def test_no_group_exits_2(run: Any) -> None:
