@@ -4,46 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 from collections.abc import Callable, Iterator
+from importlib import resources
 from typing import Any
 
 import konstantly
 import pytest
 from pytest_httpserver import HTTPServer
 
-# The documented example, as served by GET /groups/123/assignments. Kept here
-# rather than read from outside the repository, so a fresh clone can run it.
-EXAMPLE_BODY: dict[str, Any] = {
-    "assignments": [
-        {
-            "assignedAt": 1443183322,
-            "deadlineAt": 1444188932,
-            "course": {
-                "id": 123,
-                "name": "Sales Strategy Fundamentals",
-                "annotation": "Learn essential sales strategies and techniques",
-                "isDraft": False,
-                "createdAt": 1507807711,
-                "updatedAt": 1507808372,
-                "publishedAt": 1508225229,
-            },
-        },
-        {
-            "assignedAt": 1443183400,
-            "deadlinePeriod": {"measure": "months", "value": 2},
-            "course": {
-                "id": 124,
-                "name": "Customer Relationship Management",
-                "annotation": "Master modern CRM principles and practices",
-                "isDraft": False,
-                "createdAt": 1507807800,
-                "updatedAt": 1507808400,
-                "publishedAt": 1508225300,
-            },
-        },
-    ],
-    "totalCount": 2,
-}
+# The documented example, as served by GET /groups/123/assignments: the copy
+# bundled with the fake site, which tests/test_testing.py checks against the
+# API documentation's own file.
+EXAMPLE_BODY: dict[str, Any] = json.loads(
+    resources.files("konstantly.testing").joinpath("data/group-123.json").read_text()
+)
+
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
