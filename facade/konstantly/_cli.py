@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 import re
-import shutil
 import sys
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -590,7 +589,7 @@ def _write_output(
 
 
 def _on_terminal() -> bool:
-    return sys.stdout.isatty() and shutil.get_terminal_size().columns > 0
+    return sys.stdout.isatty()
 
 
 @contextlib.contextmanager
