@@ -710,7 +710,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._handle()
 
+    # Every method a client may aim at a resource (RFC 9110's but CONNECT,
+    # PATCH and QUERY) reaches _respond, which answers all but GET with 405
+    # and `Allow: GET` (RFC 9110, section 15.5.6). Without a do_ method,
+    # http.server sends an HTML 501, which says the method is unknown.
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+    do_TRACE = do_QUERY = do_GET
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # The default line holds the query string; the path and status are
@@ -734,7 +739,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if request.method == "GET" and _ASSIGNMENTS_PATH.fullmatch(request.path):
             fault = site._take_fault()
         replacement = fault._replacement() if fault is not None else None
-        response = replacement or site._respond(request)
+        response = site._respond(request) if replacement is None else replacement
 
         if fault is None or replacement is not None:
             self._send(response)
@@ -873,7 +878,9 @@ def serve(
                 pass
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            # None stands for a handler set outside Python; it cannot be put back.
+            if handler is not None:
+                signal.signal(signum, handler)
 
 
 def _load_data_file(path: str | os.PathLike[str]) -> dict[int, _Group]:
