@@ -217,6 +217,40 @@ def test_several_groups_add_group_column(assignments: Any) -> None:
     assert re.search(r"^\s*200\s+Workplace Safety Essentials", result.stdout, re.M)
 
 
+def test_progress_bar_on_a_terminal(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When stderr is a terminal, a bar counts the groups as they arrive."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+    result = assignments("123", "200", "201", "--concurrency", "2", "--format", "csv")
+
+    assert result.status == 0
+    assert "3/3" in result.stderr
+    assert {row["group_id"] for row in csv.DictReader(io.StringIO(result.stdout))} == {
+        "123",
+        "200",
+        "201",
+    }
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(assignments: Any) -> None:
+    """Piped stderr stays free of progress output."""
+    result = assignments("123", "200", "--format", "csv")
+
+    assert result.status == 0
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("concurrency", ["0", "65", "many"])
+def test_bad_concurrency_is_a_usage_error(assignments: Any, concurrency: str) -> None:
+    """--concurrency takes a whole number from 1 to 64."""
+    result = assignments("123", "--concurrency", concurrency)
+
+    assert result.status == 2
+    assert "invalid concurrency" in result.stderr
+
+
 def test_sort_by_course(assignments: Any) -> None:
     """--sort course orders by name across groups."""
     result = assignments("123", "200", "--format", "json", "--sort", "course")

@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,10 +22,18 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 import konstantly
 
 from . import _output
+from ._groups import MAX_CONCURRENCY
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -72,6 +80,7 @@ class AssignmentsCommand:
     base_url: str | None
     api_key_file: Path | None
     output: Path | None
+    concurrency: int
 
     @property
     def display_zone(self) -> ZoneInfo:
@@ -177,6 +186,13 @@ def parse_duration(text: str) -> timedelta:
     except OverflowError:
         message = f"invalid duration {text!r}: too long"
         raise argparse.ArgumentTypeError(message) from None
+
+
+def _concurrency(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+        message = f"invalid concurrency {text!r}: use a whole number from 1 to 64"
+        raise argparse.ArgumentTypeError(message)
+    return int(text)
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -308,6 +324,13 @@ def _add_assignments_parser(commands: Any) -> None:
         "--api-key", nargs="?", const="", default=None, help=argparse.SUPPRESS
     )
     assignments.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_concurrency,
+        default=8,
+        help="how many groups to fetch at the same time, 1 to 64 (default: 8)",
+    )
+    assignments.add_argument(
         "-o",
         "--output",
         metavar="FILE",
@@ -392,7 +415,7 @@ def _run_assignments(arguments: argparse.Namespace) -> int:
     client_options = _client_options(command)
 
     with konstantly.Konstantly(**client_options) as client:
-        results = _fetch_groups(client, command.group_ids)
+        results = _fetch_groups(client, command)
 
     failures = {
         group_id: result
@@ -427,15 +450,42 @@ def _run_fake_server(arguments: argparse.Namespace) -> int:
 
 
 def _fetch_groups(
-    client: konstantly.Konstantly, group_ids: Sequence[int]
+    client: konstantly.Konstantly, command: AssignmentsCommand
 ) -> dict[int, GroupResult]:
     """Fetch the groups side by side, keeping a group's error in place of its list."""
-    results = client.groups.list_assignments_many(group_ids, return_exceptions=True)
+    with _progress(len(command.group_ids)) as on_result:
+        results = client.groups.list_assignments_many(
+            command.group_ids,
+            concurrency=command.concurrency,
+            return_exceptions=True,
+            on_result=on_result,
+        )
     for result in results.values():
         if isinstance(result, konstantly.AuthenticationError):
             # A rejected key fails every group alike: one line says it all.
             raise result
     return results
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int, GroupResult], None] | None]:
+    """A progress bar on stderr while groups arrive, when a person watches it."""
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+
+    progress = Progress(
+        TextColumn("groups"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task("groups", total=total)
+    with progress:
+        # Called from the worker threads; rich's Progress takes care of locking.
+        yield lambda group_id, result: progress.advance(task)
 
 
 def _assignments_command(arguments: argparse.Namespace) -> AssignmentsCommand:
@@ -463,6 +513,7 @@ def _assignments_command(arguments: argparse.Namespace) -> AssignmentsCommand:
         base_url=arguments.base_url,
         api_key_file=arguments.api_key_file,
         output=arguments.output,
+        concurrency=arguments.concurrency,
     )
 
 
