@@ -7,12 +7,14 @@ them to every request made inside it.
 
 from __future__ import annotations
 
+import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpcore
 import httpx
 
 __all__ = ["AsyncAttemptTransport", "Attempt", "SyncAttemptTransport", "current"]
@@ -87,11 +89,95 @@ class _DeadlineStream(httpx.SyncByteStream):
         self._stream.close()
 
 
+def _within_deadline(
+    timeout: float | None, error: type[httpcore.TimeoutException]
+) -> float | None:
+    """`timeout` cut to what is left of the current attempt; `error` if nothing."""
+    attempt = current()
+    if attempt is None:
+        return timeout
+    remaining = attempt.deadline - time.monotonic()
+    if remaining <= 0:
+        raise error("The attempt took longer than its timeout")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineNetworkStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the attempt's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(
+            max_bytes, _within_deadline(timeout, httpcore.ReadTimeout)
+        )
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _within_deadline(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _within_deadline(timeout, httpcore.ConnectTimeout)
+        tls_stream = self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return _DeadlineNetworkStream(tls_stream)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineNetworkBackend(httpcore.NetworkBackend):
+    """Opens connections that keep to the deadline of the attempt using them."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, timeout, local_address, socket_options
+        )
+        return _DeadlineNetworkStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(path, timeout, socket_options)
+        return _DeadlineNetworkStream(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
 class SyncAttemptTransport(httpx.BaseTransport):
     """Applies the current attempt's limits to a synchronous transport."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self._inner = inner
+        # httpcore's read timeout restarts with every read, so a server that
+        # sends its status line or headers a byte at a time would hold a
+        # synchronous call for ever; reads that know the attempt's deadline
+        # stop it. httpx offers no argument for the network backend, hence
+        # the reach into its pool (httpx is pinned below 0.29).
+        pool = getattr(inner, "_pool", None)
+        if isinstance(pool, httpcore.ConnectionPool):
+            pool._network_backend = _DeadlineNetworkBackend(pool._network_backend)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = current()
