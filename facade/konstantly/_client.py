@@ -161,11 +161,11 @@ def _describe(response: httpx.Response) -> str:
 
 
 def _transport_error(error: httpx.HTTPError) -> APIConnectionError:
+    # httpx's messages may or may not end in a full stop; these end with one.
+    details = str(error).rstrip(".") or "no details"
     if isinstance(error, httpx.TimeoutException):
-        return APITimeoutError(f"The server did not answer in time: {error}.")
-    return APIConnectionError(
-        f"The request failed: {type(error).__name__}: {error or 'no details'}."
-    )
+        return APITimeoutError(f"The server did not answer in time: {details}.")
+    return APIConnectionError(f"The request failed: {type(error).__name__}: {details}.")
 
 
 class Konstantly:
