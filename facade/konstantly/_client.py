@@ -297,8 +297,23 @@ def _before_body(response: httpx.Response) -> _transport.Attempt | None:
 def _check_body(attempt: _transport.Attempt | None, response: httpx.Response) -> None:
     # The generated parser trusts the body: check it first, so that a wrong
     # shape is reported with its path instead of turning into a wrong value.
-    if attempt is not None and attempt.validate and response.status_code == 200:
+    if attempt is None or not attempt.validate or response.status_code != 200:
+        return
+    try:
         attempt.validate(decode_json(response.content))
+    except ResponseValidationError as error:
+        failure = error
+    else:
+        return
+
+    # The message quotes the body, and a server (or a proxy's page) may echo
+    # the request's key in it. The copy is raised outside the except clause so
+    # that it does not carry the first error, or the body, as its context.
+    api_key = response.request.headers.get("X-API-KEY", "")
+    if api_key and api_key in failure.message:
+        message = failure.message.replace(api_key, "[redacted]")
+        failure = ResponseValidationError(message, path=failure.path)
+    raise failure
 
 
 class AsyncKonstantly:

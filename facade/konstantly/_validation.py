@@ -23,12 +23,17 @@ def decode_json(content: bytes) -> Any:
     try:
         return json.loads(content)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        excerpt = content[:80].decode("utf-8", "replace")
-        message = (
-            f"The server's answer is not JSON (it starts with {excerpt!r}); "
-            "a proxy in front of the site may have answered instead."
-        )
-        raise ResponseValidationError(message) from None
+        pass
+
+    # Raised outside the except clause, so that the error does not keep the
+    # decoder's as its context: JSONDecodeError.doc is the whole body, and a
+    # body may echo anything, the API key included.
+    excerpt = content[:80].decode("utf-8", "replace")
+    message = (
+        f"The server's answer is not JSON (it starts with {excerpt!r}); "
+        "a proxy in front of the site may have answered instead."
+    )
+    raise ResponseValidationError(message)
 
 
 def validate_assignment_list(body: Any) -> None:
