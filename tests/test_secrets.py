@@ -282,14 +282,14 @@ def test_configuration_errors_do_not_show_the_key(
     assert_key_hidden(shown(caught.value), everything_logged)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_config shows the base URL, credentials and all, when it is not http(s) "
-    "or is plain http to a remote host; it should leave the user part out",
-)
 @pytest.mark.parametrize(
     "base_url",
-    [f"http://user:{KEY}@acme.example/openapi/v1", f"ftp://{KEY}@acme.example/"],
+    [
+        f"http://user:{KEY}@acme.example/openapi/v1",
+        f"ftp://{KEY}@acme.example/",
+        f"https://user:{KEY}@acme.konstant.ly/openapi/v1",
+        f"https://{KEY}@[bad/",
+    ],
 )
 def test_key_in_a_refused_base_url_is_not_shown(
     everything_logged: pytest.LogCaptureFixture, base_url: str

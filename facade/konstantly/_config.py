@@ -19,6 +19,7 @@ BASE_URL_ENV = "KONSTANTLY_BASE_URL"
 # A site is the first label of `<site>.konstant.ly` (RFC 1035, section 2.3.1).
 _SITE_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _LOOPBACK_NAMES = frozenset({"localhost"})
+_CREDENTIALS = re.compile(r"://[^/?#]*@")
 # Connecting should be quick; reading a large group may take a while.
 _CONNECT_TIMEOUT = 5.0
 
@@ -119,29 +120,31 @@ def _check_base_url(base_url: str) -> str:
         message = f"base_url must be a string, got {type(base_url).__name__}."
         raise ConfigurationError(message)
 
+    # Messages show the URL without its user part and query, where a key may sit.
+    shown = _CREDENTIALS.sub("://***@", re.split(r"[?#]", base_url, maxsplit=1)[0])
     try:
         url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        message = f"The base URL {base_url!r} is not a valid URL: {exc}."
+    except (httpx.InvalidURL, TypeError, ValueError):
+        message = f"The base URL {shown!r} is not a valid URL."
         raise ConfigurationError(message) from None
 
+    if url.userinfo or url.query or url.fragment:
+        message = (
+            f"The base URL {shown!r} must not carry credentials, a query or a "
+            "fragment; pass the API key as api_key instead."
+        )
+        raise ConfigurationError(message)
     if url.scheme not in ("http", "https") or not url.host:
         message = (
-            f"The base URL {base_url!r} must be an absolute http(s) URL, such as "
+            f"The base URL {shown!r} must be an absolute http(s) URL, such as "
             "'https://acme.konstant.ly/openapi/v1'."
         )
         raise ConfigurationError(message)
     # The key travels in a header: plain http would show it to the network.
     if url.scheme == "http" and not _is_loopback(url.host):
         message = (
-            f"The base URL {base_url!r} uses plain http, which would send the API "
+            f"The base URL {shown!r} uses plain http, which would send the API "
             "key unencrypted; use https (http is allowed only for localhost)."
-        )
-        raise ConfigurationError(message)
-    if url.userinfo or url.query or url.fragment:
-        message = (
-            "The base URL must not carry credentials, a query or a fragment; "
-            "pass the API key as api_key instead."
         )
         raise ConfigurationError(message)
     return str(url).rstrip("/")
