@@ -173,8 +173,11 @@ class SyncAttemptTransport(httpx.BaseTransport):
         # httpcore's read timeout restarts with every read, so a server that
         # sends its status line or headers a byte at a time would hold a
         # synchronous call for ever; reads that know the attempt's deadline
-        # stop it. httpx offers no argument for the network backend, hence
-        # the reach into its pool (httpx is pinned below 0.29).
+        # stop it.
+        # Limitation: httpx offers no argument for the network backend, hence
+        # the reach into its pool's private attribute (httpx is pinned below
+        # 0.29). Should it move, slow headers fall back to the per-read
+        # timeout; the body stays bounded by _DeadlineStream.
         pool = getattr(inner, "_pool", None)
         if isinstance(pool, httpcore.ConnectionPool):
             pool._network_backend = _DeadlineNetworkBackend(pool._network_backend)
