@@ -31,7 +31,7 @@ def build(**options: Any) -> konstantly.Konstantly:
         return client
 
 
-@pytest.mark.parametrize("api_key", [None, ""])
+@pytest.mark.parametrize("api_key", [None, "", "  \n"])
 def test_missing_api_key_names_argument_and_variable(api_key: str | None) -> None:
     """Without a key, the error says how to give one."""
     with pytest.raises(konstantly.ConfigurationError) as caught:
@@ -188,7 +188,32 @@ def test_site_must_be_a_dns_label(site: str) -> None:
     assert repr(site) in str(caught.value)
 
 
-@pytest.mark.parametrize("timezone", ["Mars/Olympus_Mons", "", "UTC+25"])
+def test_surrounding_whitespace_is_trimmed_from_the_key(
+    httpserver: HTTPServer, example_body: dict[str, Any]
+) -> None:
+    """A newline left by `echo key > file` does not reach the header."""
+    httpserver.expect_request(
+        "/openapi/v1/groups/123/assignments", headers={"X-API-KEY": "abc-123"}
+    ).respond_with_json(example_body)
+
+    with konstantly.Konstantly(
+        api_key=" abc-123\n", base_url=httpserver.url_for("/openapi/v1")
+    ) as client:
+        assignments = client.groups.list_assignments(123)
+
+    assert len(assignments) == 2
+
+
+@pytest.mark.parametrize("api_key", ["abc def", "abc\x00", "clé", "abc\u200b"])
+def test_key_with_inner_spaces_or_non_ascii_is_refused(api_key: str) -> None:
+    """Header values are visible ASCII; anything else is a copying mistake."""
+    with pytest.raises(konstantly.ConfigurationError, match="KONSTANTLY_API_KEY"):
+        build(api_key=api_key, site="acme")
+
+
+@pytest.mark.parametrize(
+    "timezone", ["Mars/Olympus_Mons", "", "UTC+25", "localtime", "posixrules"]
+)
 def test_unknown_timezone_is_refused(timezone: str) -> None:
     """A timezone that is not an IANA name is a configuration error."""
     with pytest.raises(konstantly.ConfigurationError):

@@ -255,9 +255,10 @@ def test_many_groups_hide_the_key_in_every_error(
 
 
 CONFIGURATION_MISTAKES = [
-    pytest.param({"api_key": f"{KEY}\n"}, id="key with a newline"),
+    pytest.param({"api_key": f"{KEY}\n{KEY}"}, id="key with a newline"),
     pytest.param({"api_key": f"{KEY} {KEY}"}, id="key with a space"),
-    pytest.param({"api_key": f"\t{KEY}"}, id="key with a tab"),
+    pytest.param({"api_key": f"{KEY}\t{KEY}"}, id="key with a tab"),
+    pytest.param({"api_key": f"{KEY}-\u00e9"}, id="key with a non-ASCII letter"),
     pytest.param({"base_url": f"https://{KEY}@acme.konstant.ly/v1"}, id="key as user"),
     pytest.param({"base_url": f"https://acme.konstant.ly/v1?key={KEY}"}, id="query"),
     pytest.param({"base_url": "http://acme.konstant.ly/openapi/v1"}, id="plain http"),

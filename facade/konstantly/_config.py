@@ -19,6 +19,7 @@ BASE_URL_ENV = "KONSTANTLY_BASE_URL"
 # A site is the first label of `<site>.konstant.ly` (RFC 1035, section 2.3.1).
 _SITE_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _LOOPBACK_NAMES = frozenset({"localhost"})
+_MACHINE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 _CREDENTIALS = re.compile(r"://[^/?#]*@")
 # Connecting should be quick; reading a large group may take a while.
 _CONNECT_TIMEOUT = 5.0
@@ -63,7 +64,16 @@ def resolve_settings(
 def _resolve_api_key(api_key: str | None) -> str:
     if api_key is None:
         api_key = os.environ.get(API_KEY_ENV)
-    if api_key is None or api_key == "":
+    if not isinstance(api_key, str | None):
+        message = (
+            f"api_key must be a string, got {type(api_key).__name__}; pass the "
+            f"key or set {API_KEY_ENV}."
+        )
+        raise ConfigurationError(message)
+    # A newline from `echo key > file` or a stray space from a copy is not
+    # part of any key.
+    api_key = api_key.strip() if api_key is not None else ""
+    if not api_key:
         message = (
             f"No API key: pass api_key=... or set the {API_KEY_ENV} environment "
             "variable to the key from your site's Settings > API page."
@@ -71,15 +81,12 @@ def _resolve_api_key(api_key: str | None) -> str:
         raise ConfigurationError(message)
 
     # The key's value is never part of a message, only what is wrong with it.
-    if not isinstance(api_key, str) or not api_key.strip():
+    # A header carries visible ASCII only (RFC 9110, section 5.5).
+    if not all("!" <= char <= "~" for char in api_key):
         message = (
-            f"The API key must be a non-empty string, got {type(api_key).__name__}."
-        )
-        raise ConfigurationError(message)
-    if any(char.isspace() or not char.isprintable() for char in api_key):
-        message = (
-            "The API key contains whitespace or control characters; check "
-            f"api_key or {API_KEY_ENV} for a stray newline or space."
+            "The API key holds spaces, control characters or non-ASCII letters, "
+            f"which no key has; check api_key or {API_KEY_ENV} for a copying "
+            "mistake."
         )
         raise ConfigurationError(message)
     return api_key
@@ -164,13 +171,17 @@ def resolve_timezone(timezone: str | tzinfo) -> tzinfo:
     if isinstance(timezone, tzinfo):
         return timezone
 
+    message = (
+        f"Unknown timezone {timezone!r}: use an IANA name such as 'UTC' or "
+        "'Europe/Berlin', or a tzinfo object."
+    )
+    # These names are files that follow the machine's own zone, which a
+    # deadline must never depend on.
+    if timezone in _MACHINE_ZONES:
+        raise ConfigurationError(message)
     try:
         return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        message = (
-            f"Unknown timezone {timezone!r}: use an IANA name such as 'UTC' or "
-            "'Europe/Berlin', or a tzinfo object."
-        )
         raise ConfigurationError(message) from None
 
 
