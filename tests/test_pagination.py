@@ -87,11 +87,15 @@ def course_ids(result: konstantly.GroupAssignments) -> list[int]:
     return [assignment.course.id for assignment in result]
 
 
-def incomplete_warning(announced: int, arrived: int, group_id: int = GROUP) -> str:
+def incomplete_warning(
+    announced: int,
+    arrived: int,
+    group_id: int = GROUP,
+    reason: str = "a page brought nothing new",
+) -> str:
     return (
         f"group {group_id}: the server announced {announced} assignments but "
-        f"{arrived} arrived before a page brought nothing new; the result is "
-        "incomplete"
+        f"{arrived} arrived before {reason}; the result is incomplete"
     )
 
 
@@ -267,12 +271,37 @@ def test_server_that_invents_pages_is_stopped(
     assert len(httpserver.log) == 30
     assert course_ids(result) == list(range(1, 31))
     assert result.complete is False
-    assert warnings() == [incomplete_warning(10**9, 30)]
+    assert warnings() == [incomplete_warning(10**9, 30, reason="30 pages")]
+
+
+def test_growing_total_count_is_followed_to_the_largest(
+    httpserver: HTTPServer, warnings: Warnings
+) -> None:
+    """A later page announcing more is believed; what never arrives is flagged."""
+    pages = {
+        "0": {"assignments": assignments(2), "totalCount": 3},
+        "2": {"assignments": assignments(4)[2:], "totalCount": 10},
+        "4": {"assignments": [], "totalCount": 10},
+    }
+    for offset, body in pages.items():
+        httpserver.expect_request(
+            PATH, query_string={"offset": offset}
+        ).respond_with_json(body)
+
+    with konstantly.Konstantly(
+        api_key="k", base_url=httpserver.url_for("/openapi/v1"), max_retries=0
+    ) as client:
+        result = client.groups.list_assignments(GROUP)
+
+    assert course_ids(result) == [1, 2, 3, 4]
+    assert result.total_count == 10
+    assert result.complete is False
+    assert warnings() == [incomplete_warning(10, 4)]
 
 
 def test_page_limit_is_finite_and_generous() -> None:
     """The guard against endless paging lies far beyond any real group."""
-    assert _pagination.MAX_PAGES == 10_000
+    assert _pagination.MAX_PAGES == 2_000
 
 
 @pytest.mark.anyio

@@ -12,9 +12,10 @@ __all__ = ["Pager"]
 
 logger = logging.getLogger(__name__)
 
-# Far more pages than any group has; a server that keeps inventing new
-# assignments still cannot keep a call going forever.
-MAX_PAGES = 10_000
+# 40,000 assignments at the API's usual 20 a page, far more than any group
+# has; a server that keeps inventing new assignments still cannot keep a call
+# going for ever.
+MAX_PAGES = 2_000
 
 
 class Pager:
@@ -25,7 +26,7 @@ class Pager:
         self._timezone = timezone
         self._assignments: list[Assignment] = []
         self._seen: set[tuple[int, int]] = set()
-        self._total_count: int | None = None
+        self._total_count = 0
         self._pages = 0
         self._unknown_measures: set[str] = set()
 
@@ -35,11 +36,19 @@ class Pager:
 
         The API's other list endpoints page with `offset`; a page that brings
         nothing new (empty, or repeating what arrived, as a server that ignores
-        `offset` would) ends the call rather than looping.
+        `offset` would) ends the call rather than looping. When pages disagree
+        on `totalCount`, the largest count is the one to meet.
         """
         self._pages += 1
-        if self._total_count is None:
-            self._total_count = page.total_count
+        if page.total_count != self._total_count and self._pages > 1:
+            logger.debug(
+                "group %d: page %d announces %d assignments, earlier pages %d",
+                self._group_id,
+                self._pages,
+                page.total_count,
+                self._total_count,
+            )
+        self._total_count = max(self._total_count, page.total_count)
 
         fresh = 0
         for index, raw in enumerate(page.assignments):
@@ -60,16 +69,22 @@ class Pager:
             self._total_count,
             self._pages,
         )
-        if fresh < len(page.assignments) or not fresh or self._pages >= MAX_PAGES:
-            logger.warning(
-                "group %d: the server announced %d assignments but %d arrived "
-                "before a page brought nothing new; the result is incomplete",
-                self._group_id,
-                self._total_count,
-                arrived,
-            )
-            return None
-        return arrived
+        if fresh < len(page.assignments) or not fresh:
+            reason = "a page brought nothing new"
+        elif self._pages >= MAX_PAGES:
+            reason = f"{MAX_PAGES} pages"
+        else:
+            return arrived
+
+        logger.warning(
+            "group %d: the server announced %d assignments but %d arrived "
+            "before %s; the result is incomplete",
+            self._group_id,
+            self._total_count,
+            arrived,
+            reason,
+        )
+        return None
 
     def result(self) -> GroupAssignments:
         """Everything gathered, as the call's result."""
@@ -83,7 +98,7 @@ class Pager:
         return GroupAssignments(
             self._group_id,
             self._assignments,
-            total_count=self._total_count or 0,
+            total_count=self._total_count,
         )
 
     def _build(self, raw: RawAssignment, index: int) -> Assignment:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +17,18 @@ from typing import Any
 import httpcore
 import httpx
 
-__all__ = ["AsyncAttemptTransport", "Attempt", "SyncAttemptTransport", "current"]
+from ._errors import ResponseValidationError
+
+# Far beyond any group: 100,000 assignments take about 30 MiB of JSON.
+MAX_BODY_BYTES = 64 * 2**20
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "AsyncAttemptTransport",
+    "Attempt",
+    "SyncAttemptTransport",
+    "current",
+]
 
 
 @dataclass(slots=True)
@@ -66,8 +77,8 @@ def budget(timeout: httpx.Timeout) -> float:
     return max(limits)
 
 
-class _DeadlineStream(httpx.SyncByteStream):
-    """A body that stops with a timeout once its attempt's deadline passes."""
+class _GuardedStream(httpx.SyncByteStream):
+    """A body that stops at its attempt's deadline or at MAX_BODY_BYTES."""
 
     def __init__(
         self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request
@@ -77,16 +88,46 @@ class _DeadlineStream(httpx.SyncByteStream):
         self._request = request
 
     def __iter__(self) -> Iterator[bytes]:
+        received = 0
         for chunk in self._stream:
             # The read timeout restarts with every byte, so a server that
             # trickles its body would never hit it: the deadline does.
             if time.monotonic() > self._deadline:
-                message = "The answer took longer than the timeout to arrive."
+                message = "The answer took longer than the timeout to arrive"
                 raise httpx.ReadTimeout(message, request=self._request)
+            received += len(chunk)
+            _check_size(received)
             yield chunk
 
     def close(self) -> None:
         self._stream.close()
+
+
+class _GuardedAsyncStream(httpx.AsyncByteStream):
+    """A body that stops at MAX_BODY_BYTES; the caller bounds its time."""
+
+    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        received = 0
+        async for chunk in self._stream:
+            received += len(chunk)
+            _check_size(received)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+def _check_size(received: int) -> None:
+    # A body without end would otherwise fill the memory before the deadline.
+    if received > MAX_BODY_BYTES:
+        message = (
+            f"The answer is larger than {MAX_BODY_BYTES // 2**20} MiB, far beyond "
+            "any group's assignments; the server or a proxy is misbehaving."
+        )
+        raise ResponseValidationError(message)
 
 
 def _within_deadline(
@@ -177,7 +218,7 @@ class SyncAttemptTransport(httpx.BaseTransport):
         # Limitation: httpx offers no argument for the network backend, hence
         # the reach into its pool's private attribute (httpx is pinned below
         # 0.29). Should it move, slow headers fall back to the per-read
-        # timeout; the body stays bounded by _DeadlineStream.
+        # timeout; the body stays bounded by _GuardedStream.
         pool = getattr(inner, "_pool", None)
         if isinstance(pool, httpcore.ConnectionPool):
             pool._network_backend = _DeadlineNetworkBackend(pool._network_backend)
@@ -190,9 +231,7 @@ class SyncAttemptTransport(httpx.BaseTransport):
         attempt.apply(request)
         response = self._inner.handle_request(request)
         if isinstance(response.stream, httpx.SyncByteStream):
-            response.stream = _DeadlineStream(
-                response.stream, attempt.deadline, request
-            )
+            response.stream = _GuardedStream(response.stream, attempt.deadline, request)
         return response
 
     def close(self) -> None:
@@ -211,9 +250,14 @@ class AsyncAttemptTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         attempt = current()
-        if attempt is not None:
-            attempt.apply(request)
-        return await self._inner.handle_async_request(request)
+        if attempt is None:
+            return await self._inner.handle_async_request(request)
+
+        attempt.apply(request)
+        response = await self._inner.handle_async_request(request)
+        if isinstance(response.stream, httpx.AsyncByteStream):
+            response.stream = _GuardedAsyncStream(response.stream)
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()
