@@ -69,5 +69,12 @@ test: lint typecheck check-generated check-spec pytest
 demo: $(INSTALLED)
 	$(BIN)/python scripts/demo.py
 
+# Times and memory against clients written by hand, each scenario in a process
+# of its own; prints a table and writes benchmarks/results.json. Not part of
+# `make test`: the figures depend on the machine (see benchmarks/README.md).
+.PHONY: bench
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Benchmarks of the konstantly client: see benchmarks/README.md."""
