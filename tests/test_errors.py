@@ -129,6 +129,9 @@ def test_rate_limit_reports_retry_after_seconds(
 
     assert caught.value.status_code == 429
     assert caught.value.retry_after == expected
+    assert str(caught.value) == (
+        f"Too many requests (HTTP 429, retry after {retry_after} s)"
+    )
 
 
 @pytest.mark.parametrize("headers", [{}, {"Retry-After": "soon"}])
@@ -144,6 +147,7 @@ def test_rate_limit_without_usable_retry_after(
         list_group_123(make_client())
 
     assert caught.value.retry_after is None
+    assert str(caught.value) == "Too many requests (HTTP 429)"
 
 
 def test_html_error_page_still_maps_by_status(

@@ -195,6 +195,25 @@ def test_due_within_lists_upcoming_deadlines(
     assert course_ids(mixed.due_within(timedelta(days=1), now=NOW)) == []
 
 
+def test_due_within_reaching_past_the_year_9999_takes_everything_ahead(
+    mixed: konstantly.GroupAssignments,
+) -> None:
+    """A window too long for a datetime is no error: it reaches every deadline."""
+    assert course_ids(mixed.due_within(timedelta(days=3_650_000), now=NOW)) == [2, 3]
+
+
+def test_result_attributes_are_read_only(
+    fetch_assignments: Fetch, example_body: dict[str, Any]
+) -> None:
+    """A report cannot mark a result complete by mistake."""
+    result = fetch_assignments(example_body)
+
+    for name, value in [("complete", False), ("total_count", 5), ("group_id", 1)]:
+        with pytest.raises(AttributeError):
+            setattr(result, name, value)
+    assert (result.group_id, result.total_count, result.complete) == (123, 2, True)
+
+
 def test_due_within_leaves_out_overdue(mixed: konstantly.GroupAssignments) -> None:
     """An assignment already past due is overdue, not due within the window."""
     ids = course_ids(mixed.due_within(timedelta(days=7), now=NOW))

@@ -19,6 +19,7 @@ from ._errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ConfigurationError,
     InvalidArgumentError,
     KonstantlyError,
     ResponseValidationError,
@@ -36,6 +37,10 @@ logger = logging.getLogger(__name__)
 USER_AGENT = f"konstantly-python/{__version__}"
 # Room for MAX_CONCURRENCY groups at once, each on a connection kept alive.
 POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=64)
+_CLOSED = (
+    "This client is closed, as its `with` block ended or close() was called; "
+    "create a new client."
+)
 _MAX_MESSAGE = 500
 _MAX_EXCERPT = 200
 # Errors the generated parser raises on a body it cannot read; the body is
@@ -112,8 +117,8 @@ class _Core:
     def status_error(self, response: httpx.Response) -> APIStatusError:
         """The typed error for a non-200 answer, with nothing secret in it."""
         status_code = response.status_code
-        if response.is_redirect:
-            location = response.headers.get("Location", "")
+        location = response.headers.get("Location")
+        if 300 <= status_code < 400 and location:
             message = (
                 f"The server redirected to {location!r}. Redirects are not "
                 "followed, so that the API key goes to no other address; check "
@@ -235,8 +240,12 @@ class Konstantly:
         return self._core.settings.timezone
 
     def close(self) -> None:
-        """Release the client's connections."""
+        """Release the client's connections; the client cannot be used after."""
         self._api.get_httpx_client().close()
+
+    def _check_open(self) -> None:
+        if self._api.get_httpx_client().is_closed:
+            raise ConfigurationError(_CLOSED)
 
     def __enter__(self) -> Self:
         return self
@@ -368,8 +377,12 @@ class AsyncKonstantly:
         return self._core.settings.timezone
 
     async def aclose(self) -> None:
-        """Release the client's connections."""
+        """Release the client's connections; the client cannot be used after."""
         await self._api.get_async_httpx_client().aclose()
+
+    def _check_open(self) -> None:
+        if self._api.get_async_httpx_client().is_closed:
+            raise ConfigurationError(_CLOSED)
 
     async def __aenter__(self) -> Self:
         return self

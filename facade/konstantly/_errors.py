@@ -89,7 +89,10 @@ class APIStatusError(KonstantlyError):
         self.retry_after = retry_after
 
     def __str__(self) -> str:
-        return f"{self.message} (HTTP {self.status_code})"
+        if self.retry_after is None:
+            return f"{self.message} (HTTP {self.status_code})"
+        wait = f"{self.retry_after:g}"
+        return f"{self.message} (HTTP {self.status_code}, retry after {wait} s)"
 
 
 class BadRequestError(APIStatusError):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -65,6 +66,7 @@ class Groups:
         client = self._client
         group_id = check_group_id(group_id)
         policy, call_timeout = client._core.call_options(timeout, max_retries)
+        client._check_open()
         pager = Pager(group_id, client.timezone)
 
         offset: int | None = 0
@@ -107,7 +109,7 @@ class Groups:
             InvalidArgumentError: A group id or option is wrong; nothing was sent.
             KonstantlyError: With `return_exceptions=False`, the first error.
         """
-        ids = _check_many(group_ids, concurrency)
+        ids = _check_many(group_ids, concurrency, return_exceptions, on_result)
         self._client._core.call_options(timeout, max_retries)
         results: dict[int, GroupResult] = {}
 
@@ -160,6 +162,7 @@ class AsyncGroups:
         client = self._client
         group_id = check_group_id(group_id)
         policy, call_timeout = client._core.call_options(timeout, max_retries)
+        client._check_open()
         pager = Pager(group_id, client.timezone)
 
         offset: int | None = 0
@@ -187,27 +190,33 @@ class AsyncGroups:
         `Retry-After` apply to each request on its own. See
         `Groups.list_assignments_many` for the arguments, result and errors.
         """
-        ids = _check_many(group_ids, concurrency)
+        ids = _check_many(group_ids, concurrency, return_exceptions, on_result)
         self._client._core.call_options(timeout, max_retries)
         results: dict[int, GroupResult] = {}
-        failures: list[KonstantlyError] = []
+        failures: list[Exception] = []
         semaphore = anyio.Semaphore(concurrency)
 
+        def stop(error: Exception, scope: anyio.CancelScope) -> None:
+            failures.append(error)
+            scope.cancel()
+
         async def fetch(group_id: int, scope: anyio.CancelScope) -> None:
-            async with semaphore:
-                try:
+            try:
+                async with semaphore:
                     result: GroupResult = await self.list_assignments(
                         group_id, timeout=timeout, max_retries=max_retries
                     )
-                except KonstantlyError as error:
-                    if not return_exceptions:
-                        failures.append(error)
-                        scope.cancel()
-                        return
-                    result = error
+            except KonstantlyError as error:
+                if not return_exceptions:
+                    stop(error, scope)
+                    return
+                result = error
             results[group_id] = result
-            if on_result is not None:
-                on_result(group_id, result)
+            try:
+                if on_result is not None:
+                    on_result(group_id, result)
+            except Exception as error:  # the caller's own, raised as it is
+                stop(error, scope)
 
         async with anyio.create_task_group() as tasks:
             for group_id in ids:
@@ -231,7 +240,23 @@ def check_group_id(group_id: object) -> int:
     return group_id
 
 
-def _check_many(group_ids: Iterable[int], concurrency: int) -> list[int]:
+def _check_many(
+    group_ids: Iterable[int],
+    concurrency: int,
+    return_exceptions: bool,
+    on_result: OnResult | None,
+) -> list[int]:
+    if not isinstance(return_exceptions, bool):
+        message = f"return_exceptions must be True or False, got {return_exceptions!r}."
+        raise InvalidArgumentError(message)
+    if on_result is not None and (
+        not callable(on_result) or inspect.iscoroutinefunction(on_result)
+    ):
+        message = (
+            f"on_result must be a plain function taking a group id and a result, "
+            f"got {on_result!r}; it is called, never awaited."
+        )
+        raise InvalidArgumentError(message)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
         message = f"concurrency must be an int, got {concurrency!r}."
         raise InvalidArgumentError(message)

@@ -139,9 +139,11 @@ def build_assignment(raw: RawAssignment, timezone: tzinfo, path: str) -> Assignm
     try:
         return Assignment(raw, timezone)
     except OverflowError:
+        period = raw.deadline_period
+        length = f"{period.value} {period.measure}" if period else "its period"
         message = (
-            f"The deadline at {path} lies beyond the year 9999: "
-            f"{raw.deadline_period!r} after {raw.assigned_at!r}."
+            f"The deadline at {path} lies beyond the year 9999: {length} after "
+            f"{raw.assigned_at!r}."
         )
         raise ResponseValidationError(message, path=f"{path}.deadlinePeriod") from None
 
@@ -157,7 +159,7 @@ class GroupAssignments(Sequence[Assignment]):
             announced, so the result may be missing some.
     """
 
-    __slots__ = ("_assignments", "complete", "group_id", "total_count")
+    __slots__ = ("_assignments", "_group_id", "_total_count")
 
     def __init__(
         self,
@@ -166,10 +168,24 @@ class GroupAssignments(Sequence[Assignment]):
         *,
         total_count: int,
     ) -> None:
-        self.group_id = group_id
+        self._group_id = group_id
         self._assignments = tuple(assignments)
-        self.total_count = total_count
-        self.complete = len(self._assignments) >= total_count
+        self._total_count = total_count
+
+    @property
+    def group_id(self) -> int:
+        """The group these assignments belong to."""
+        return self._group_id
+
+    @property
+    def total_count(self) -> int:
+        """How many assignments the server said the group has."""
+        return self._total_count
+
+    @property
+    def complete(self) -> bool:
+        """False when fewer assignments arrived than `total_count` announced."""
+        return len(self._assignments) >= self._total_count
 
     @overload
     def __getitem__(self, index: int) -> Assignment: ...
@@ -224,10 +240,14 @@ class GroupAssignments(Sequence[Assignment]):
             raise InvalidArgumentError(message)
 
         moment = _aware_now(now)
+        try:
+            horizon = moment + delta
+        except OverflowError:  # a delta beyond the year 9999 reaches everything
+            horizon = _LAST
         return [
             item
             for item in self.sorted_by_due()
-            if item.due_at is not None and moment <= item.due_at <= moment + delta
+            if item.due_at is not None and moment <= item.due_at <= horizon
         ]
 
     def __repr__(self) -> str:
