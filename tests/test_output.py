@@ -323,7 +323,7 @@ def test_json_datetimes_carry_display_zone_offset(
             '=HYPERLINK("http://evil.example")',
             {"kind": "unknown", "measure": "years", "value": 3},
             None,
-            False,
+            None,
             None,
         ),
         ("\tTabbed", None, None, False, None),
@@ -341,10 +341,10 @@ def test_json_deadline_kinds(
     course_name: str,
     deadline: dict[str, Any] | None,
     due_at: str | None,
-    overdue: bool,
+    overdue: bool | None,
     time_left_seconds: int | None,
 ) -> None:
-    """Unknown periods, missing deadlines and past ones, as JSON values."""
+    """Unknown periods (overdue or not, nobody knows), missing and past ones."""
     text = _output.render_json(
         row_named(edge_rows, course_name), zone=UTC_ZONE, now=NOW
     )
@@ -429,7 +429,7 @@ def test_csv_keeps_negative_numbers(edge_rows: list[_output.Row]) -> None:
 def test_csv_flattens_unknown_and_missing_deadlines(
     edge_rows: list[_output.Row],
 ) -> None:
-    """An unknown period keeps its measure; no deadline leaves the cells empty."""
+    """An unknown period keeps its measure, overdue unknown; no deadline, empty."""
     records = csv_records(_output.render_csv(edge_rows, zone=UTC_ZONE, now=NOW))
 
     unknown, missing = records[0], records[1]
@@ -438,7 +438,7 @@ def test_csv_flattens_unknown_and_missing_deadlines(
         "unknown",
         "years",
         "3",
-        "false",
+        "",
         "",
     ]
     assert [missing[field] for field in _output.CSV_FIELDS[4:]] == [

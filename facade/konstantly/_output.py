@@ -203,7 +203,7 @@ def render_json(rows: Sequence[Row], *, zone: tzinfo, now: datetime) -> str:
 def render_csv(rows: Sequence[Row], *, zone: tzinfo, now: datetime) -> str:
     """Render rows as CSV: a header of `CSV_FIELDS`, then one line per assignment.
 
-    Booleans are `true`/`false`, a missing value is an empty cell, and a text
+    Booleans are `true`/`false`, a missing or unknown value is an empty cell, and a text
     cell that a spreadsheet would run as a formula gets a leading `'`.
 
     Args:
@@ -247,6 +247,7 @@ def assignment_record(
         `group_id`, `course_id`, `course_name`, `course_annotation`, `is_draft`,
         `assigned_at` and `due_at` (ISO 8601 with offset, `due_at` may be
         `None`), `deadline` (`kind`, `measure`, `value`, or `None`), `overdue`
+        (`None` when the deadline's measure is unknown, so nobody can tell)
         and `time_left_seconds` (whole seconds, negative when overdue, `None`
         without a due date).
     """
@@ -263,7 +264,7 @@ def assignment_record(
         "assigned_at": assignment.assigned_at.astimezone(zone).isoformat(),
         "due_at": None if due_at is None else due_at.astimezone(zone).isoformat(),
         "deadline": _deadline_record(assignment),
-        "overdue": assignment.is_overdue(now=now),
+        "overdue": _overdue(assignment, now),
         "time_left_seconds": None if time_left is None else time_left // _SECOND,
     }
 
@@ -372,6 +373,13 @@ def _deadline_record(assignment: Assignment) -> dict[str, Any] | None:
     if kind == "absolute" or period is None:
         return {"kind": kind, "measure": None, "value": None}
     return {"kind": kind, "measure": period.measure, "value": period.value}
+
+
+def _overdue(assignment: Assignment, now: datetime) -> bool | None:
+    """Whether the assignment is overdue; `None` when its due date is unknown."""
+    if deadline_kind(assignment) == "unknown":
+        return None
+    return assignment.is_overdue(now=now)
 
 
 def _csv_cell(value: object) -> str:
