@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import konstantly
 import pytest
 from konstantly import _output
-from konstantly.testing import FakeKonstantly
+from konstantly.testing import FakeKonstantly, Fault
 
 # Five days and a bit before the documented example's absolute deadline
 # (2015-10-07 03:35:32 UTC), so nothing in group 123 is overdue yet.
@@ -27,6 +27,22 @@ CRM = "Customer Relationship Management"
 LONG_NAME = "Onboarding " + "and Compliance " * 10 + "(complete edition)"
 
 EDGE_GROUP_ID = 7
+HOSTILE_GROUP_ID = 8
+SURROGATE_GROUP_ID = 9
+
+# What a server may put in text: ESC and BEL (which a terminal acts on), the
+# C1 control CSI, DEL and a Unicode line separator.
+HOSTILE_NAME = "\x1b]0;owned\x07Red \x1b[31malert\x9b2J\x7f\u2028end"
+SAFE_HOSTILE_NAME = "\ufffd]0;owned\ufffdRed \ufffd[31malert\ufffd2J\ufffd\ufffdend"
+
+# JSON may spell a lone surrogate, which Python decodes to a str that no UTF-8
+# encoder accepts; the fake site cannot send it from a dict, so it goes raw.
+SURROGATE_BODY = (
+    b'{"assignments": [{"assignedAt": 1443000000, "course": {"id": 1, '
+    b'"name": "bad \\ud800 name", "annotation": "fine \\udfff too", '
+    b'"isDraft": false, "createdAt": 1443000000, "updatedAt": 1443000000, '
+    b'"publishedAt": 1443000000}}], "totalCount": 1}'
+)
 
 
 def unix(moment: datetime) -> int:
@@ -76,18 +92,34 @@ EDGE_ASSIGNMENTS = [
 ]
 
 
+HOSTILE_ASSIGNMENTS = [
+    wire_assignment(
+        1,
+        HOSTILE_NAME,
+        annotation="bell\x07 and\ttab\r\nnew line",
+        deadlinePeriod={"measure": "\x1b[2Jyears", "value": 3},
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def groups() -> Iterator[dict[int, konstantly.GroupAssignments]]:
-    """Group 123 (the documented example) and the edge cases, fetched for real."""
+    """The documented example and the edge and hostile cases, fetched for real."""
     with FakeKonstantly() as site:
         site.add_group(EDGE_GROUP_ID, EDGE_ASSIGNMENTS)
+        site.add_group(HOSTILE_GROUP_ID, HOSTILE_ASSIGNMENTS)
         with konstantly.Konstantly(
             api_key=site.api_key, base_url=site.base_url
         ) as client:
-            yield {
+            fetched = {
                 group_id: client.groups.list_assignments(group_id)
-                for group_id in (123, EDGE_GROUP_ID)
+                for group_id in (123, EDGE_GROUP_ID, HOSTILE_GROUP_ID)
             }
+            site.inject(Fault.status(200, body=SURROGATE_BODY))
+            fetched[SURROGATE_GROUP_ID] = client.groups.list_assignments(
+                SURROGATE_GROUP_ID
+            )
+            yield fetched
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +132,20 @@ def example_rows(
 @pytest.fixture(scope="module")
 def edge_rows(groups: dict[int, konstantly.GroupAssignments]) -> list[_output.Row]:
     return [(EDGE_GROUP_ID, assignment) for assignment in groups[EDGE_GROUP_ID]]
+
+
+@pytest.fixture(scope="module")
+def hostile_rows(groups: dict[int, konstantly.GroupAssignments]) -> list[_output.Row]:
+    return [(HOSTILE_GROUP_ID, assignment) for assignment in groups[HOSTILE_GROUP_ID]]
+
+
+@pytest.fixture(scope="module")
+def surrogate_rows(
+    groups: dict[int, konstantly.GroupAssignments],
+) -> list[_output.Row]:
+    return [
+        (SURROGATE_GROUP_ID, assignment) for assignment in groups[SURROGATE_GROUP_ID]
+    ]
 
 
 def row_named(rows: list[_output.Row], course_name: str) -> list[_output.Row]:
@@ -398,8 +444,8 @@ def test_csv_header_and_example_rows(example_rows: list[_output.Row]) -> None:
     ("course_id", "course_name", "course_annotation"),
     [
         ("1", '\'=HYPERLINK("http://evil.example")', "'@SUM(1+1)"),
-        ("2", "'\tTabbed", "'-2+3"),
-        ("3", "'\rReturned", "'+cmd"),
+        ("2", " Tabbed", "'-2+3"),
+        ("3", " Returned", "'+cmd"),
         ("4", "Seven minutes", "About this course"),
     ],
 )
@@ -409,7 +455,7 @@ def test_csv_neutralises_formula_cells(
     course_name: str,
     course_annotation: str,
 ) -> None:
-    """Text starting with = + - @ tab or CR gets a leading quote; other text not."""
+    """Text starting with = + - or @ gets a leading quote; tab and CR are spaces."""
     records = csv_records(_output.render_csv(edge_rows, zone=UTC_ZONE, now=NOW))
 
     record = next(record for record in records if record["course_id"] == course_id)
@@ -458,6 +504,83 @@ def test_csv_without_rows_is_header_only() -> None:
     text = _output.render_csv([], zone=UTC_ZONE, now=NOW)
 
     assert text == ",".join(_output.CSV_FIELDS) + "\r\n"
+
+
+# Text from the server, in every format
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\x00", "\ufffd"),
+        ("\x07", "\ufffd"),
+        ("\x1b[31m", "\ufffd[31m"),
+        ("\x7f", "\ufffd"),
+        ("\x85", "\ufffd"),
+        ("\x9b", "\ufffd"),
+        ("\ud800", "\ufffd"),
+        ("low \udfff half", "low \ufffd half"),
+        ("a\u2028b\u2029c", "a\ufffdb\ufffdc"),
+        ("tab\tline\nreturn\r", "tab line return "),
+        ("Zürich — Einführung 🎓", "Zürich — Einführung 🎓"),
+    ],
+)
+def test_safe_text_replaces_controls_and_lone_surrogates(
+    text: str, expected: str
+) -> None:
+    """Cc and Cs characters become U+FFFD, except tab, LF and CR become spaces."""
+    assert _output.safe_text(text) == expected
+
+
+@pytest.mark.parametrize("output_format", _output.FORMATS)
+def test_every_format_survives_a_lone_surrogate(
+    surrogate_rows: list[_output.Row], output_format: _output.OutputFormat
+) -> None:
+    """A name and annotation holding lone surrogates render and encode as UTF-8."""
+    text = _output.render(
+        surrogate_rows, output_format=output_format, zone=UTC_ZONE, now=NOW
+    )
+
+    encoded = text.encode("utf-8")
+    assert "bad \ufffd name".encode() in encoded
+    if output_format != "table":
+        assert "fine \ufffd too".encode() in encoded
+
+
+@pytest.mark.parametrize("output_format", _output.FORMATS)
+def test_no_format_passes_escape_codes(
+    hostile_rows: list[_output.Row], output_format: _output.OutputFormat
+) -> None:
+    """ESC, BEL, C1 controls, DEL and U+2028 never reach the output, in any format."""
+    text = _output.render(
+        hostile_rows, output_format=output_format, zone=UTC_ZONE, now=NOW
+    )
+
+    assert not {"\x1b", "\x07", "\x9b", "\x7f", "\u2028"} & set(text)
+    assert SAFE_HOSTILE_NAME in text
+
+
+def test_json_and_csv_carry_the_same_safe_text(
+    hostile_rows: list[_output.Row],
+) -> None:
+    """Both machine formats hold the same cleaned name, annotation and measure."""
+    [record] = json.loads(_output.render_json(hostile_rows, zone=UTC_ZONE, now=NOW))
+    [row] = csv_records(_output.render_csv(hostile_rows, zone=UTC_ZONE, now=NOW))
+
+    assert record["course_name"] == row["course_name"] == SAFE_HOSTILE_NAME
+    assert (
+        record["course_annotation"]
+        == row["course_annotation"]
+        == "bell\ufffd and tab  new line"
+    )
+    assert record["deadline"]["measure"] == row["deadline_measure"] == "\ufffd[2Jyears"
+
+
+def test_table_shows_unknown_measure_safely(hostile_rows: list[_output.Row]) -> None:
+    """A measure the client does not know is shown in the Due cell, made safe."""
+    text = _output.render_table(hostile_rows, zone=UTC_ZONE, now=NOW)
+
+    assert "? (3 \ufffd[2Jyears)" in text
 
 
 # Choosing a format and an order

@@ -3,6 +3,12 @@
 Every renderer takes rows of ``(group_id, Assignment)``, the zone to show
 datetimes in and the moment to count time left from, so that the same rows
 always render to the same text.
+
+Text from the server (course names, annotations, period measures) passes
+through `safe_text` in every format: a tab or line break becomes a space, and
+any other control character or a lone surrogate becomes U+FFFD. So no escape
+sequence reaches a terminal, whichever format is printed on it, and every
+output can be encoded as UTF-8.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
@@ -51,7 +57,15 @@ CSV_FIELDS: Final = (
 
 # A spreadsheet reads a cell starting with one of these as a formula or a
 # command (OWASP, "CSV Injection"); a leading quote makes it plain text again.
-_FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+# OWASP also lists tab and carriage return, which `safe_text` has already
+# turned into spaces; spaces before the sign are skipped when checking.
+_FORMULA_PREFIXES: Final = ("=", "+", "-", "@")
+
+# Control characters (Unicode category Cc: C0, DEL, C1, with ESC and BEL among
+# them) act on a terminal; lone surrogates (Cs) cannot be encoded as UTF-8;
+# U+2028 and U+2029 break lines in editors and some terminals.
+_UNSAFE_CHARACTERS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+_SPACED_CHARACTERS: Final = frozenset("\t\n\r")
 
 # Wide enough that rich never has to fold or crop a cell when the output is a
 # file or a pipe; the table itself is only as wide as its content.
@@ -129,7 +143,7 @@ def build_table(
 
     for group_id, assignment in rows:
         cells = [
-            _terminal_safe(assignment.course.name),
+            safe_text(assignment.course.name),
             "Draft" if assignment.course.is_draft else "Published",
             format_datetime(assignment.assigned_at, zone),
             format_due(assignment, zone),
@@ -190,8 +204,8 @@ def render_json(rows: Sequence[Row], *, zone: tzinfo, now: datetime) -> str:
         now: the moment time left and overdue are counted from.
 
     Returns:
-        Indented JSON with non-ASCII characters kept as they are, ending with a
-        newline.
+        Indented JSON with non-ASCII characters kept as they are (text made
+        safe by `safe_text`), ending with a newline.
     """
     records = [
         assignment_record(group_id, assignment, zone=zone, now=now)
@@ -203,8 +217,9 @@ def render_json(rows: Sequence[Row], *, zone: tzinfo, now: datetime) -> str:
 def render_csv(rows: Sequence[Row], *, zone: tzinfo, now: datetime) -> str:
     """Render rows as CSV: a header of `CSV_FIELDS`, then one line per assignment.
 
-    Booleans are `true`/`false`, a missing or unknown value is an empty cell, and a text
-    cell that a spreadsheet would run as a formula gets a leading `'`.
+    Booleans are `true`/`false`, a missing or unknown value is an empty cell,
+    text is made safe by `safe_text`, and a text cell that a spreadsheet would
+    run as a formula gets a leading `'`.
 
     Args:
         rows: `(group_id, assignment)` pairs, in the order to show them.
@@ -249,7 +264,7 @@ def assignment_record(
         `None`), `deadline` (`kind`, `measure`, `value`, or `None`), `overdue`
         (`None` when the deadline's measure is unknown, so nobody can tell)
         and `time_left_seconds` (whole seconds, negative when overdue, `None`
-        without a due date).
+        without a due date). Text is made safe by `safe_text`.
     """
     course = assignment.course
     due_at = assignment.due_at
@@ -258,8 +273,8 @@ def assignment_record(
     return {
         "group_id": group_id,
         "course_id": course.id,
-        "course_name": course.name,
-        "course_annotation": course.annotation,
+        "course_name": safe_text(course.name),
+        "course_annotation": safe_text(course.annotation),
         "is_draft": course.is_draft,
         "assigned_at": assignment.assigned_at.astimezone(zone).isoformat(),
         "due_at": None if due_at is None else due_at.astimezone(zone).isoformat(),
@@ -267,6 +282,21 @@ def assignment_record(
         "overdue": _overdue(assignment, now),
         "time_left_seconds": None if time_left is None else time_left // _SECOND,
     }
+
+
+def safe_text(text: str) -> str:
+    """Make text from the server safe to print on a terminal and to encode.
+
+    Args:
+        text: a course name, an annotation or a period's measure.
+
+    Returns:
+        The text with each tab, line feed and carriage return replaced by a
+        space, and every other control character (Unicode category Cc: C0,
+        DEL and C1, ESC and BEL among them), lone surrogate (Cs), U+2028 and
+        U+2029 replaced by U+FFFD, the replacement character.
+    """
+    return _UNSAFE_CHARACTERS.sub(_replacement, text)
 
 
 def deadline_kind(assignment: Assignment) -> DeadlineKind | None:
@@ -319,7 +349,7 @@ def format_due(assignment: Assignment, zone: tzinfo) -> str:
 
     period = "" if deadline.period is None else f" ({deadline.period})"
     if assignment.due_at is None:
-        return _terminal_safe(f"?{period}")
+        return safe_text(f"?{period}")
 
     due = format_datetime(assignment.due_at, zone)
     return f"{due}{period}" if deadline.is_relative else due
@@ -372,7 +402,7 @@ def _deadline_record(assignment: Assignment) -> dict[str, Any] | None:
     period = assignment.deadline.period if assignment.deadline else None
     if kind == "absolute" or period is None:
         return {"kind": kind, "measure": None, "value": None}
-    return {"kind": kind, "measure": period.measure, "value": period.value}
+    return {"kind": kind, "measure": safe_text(period.measure), "value": period.value}
 
 
 def _overdue(assignment: Assignment, now: datetime) -> bool | None:
@@ -387,24 +417,13 @@ def _csv_cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_PREFIXES):
         return "'" + value
     return str(value)
 
 
-def _terminal_safe(text: str) -> str:
-    """Replace control characters, which a terminal would act on, by visible ones.
-
-    Course names come from the server; an escape sequence in one must not
-    recolour or clear the user's terminal, nor throw the table's columns out.
-    """
-    return "".join(_visible(character) for character in text)
-
-
-def _visible(character: str) -> str:
-    if unicodedata.category(character) != "Cc":
-        return character
-    return " " if character in "\t\n\r" else "\N{REPLACEMENT CHARACTER}"
+def _replacement(match: re.Match[str]) -> str:
+    return " " if match[0] in _SPACED_CHARACTERS else "\N{REPLACEMENT CHARACTER}"
 
 
 def _due_sort_key(row: Row) -> tuple[bool, datetime | None, str]:
