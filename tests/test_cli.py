@@ -341,15 +341,49 @@ def test_api_key_file_wins_over_environment(
     assert assignments("123", "--api-key-file", str(key_file)).status == 0
 
 
-def test_incomplete_group_warns_on_stderr(assignments: Any) -> None:
-    """A group that sent fewer assignments than announced is shown with a warning."""
-    result = assignments(str(INCOMPLETE_GROUP_ID))
+def test_incomplete_group_is_written_then_fails(assignments: Any) -> None:
+    """A group short of its announced count keeps its rows but exits 1."""
+    result = assignments(str(INCOMPLETE_GROUP_ID), "--format", "csv")
+
+    assert result.status == 1
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert [row["course_name"] for row in rows] == ["The only one"]
+    assert len(result.stderr_lines) == 2
+    assert result.stderr_lines[0].startswith(f"WARNING: group {INCOMPLETE_GROUP_ID}: ")
+    assert result.stderr_lines[1] == (
+        f"group {INCOMPLETE_GROUP_ID}: incomplete: 1 of 3 assignments arrived"
+    )
+
+
+def test_incomplete_and_failed_groups_listed_in_order(assignments: Any) -> None:
+    """After the output, each group that fell short gets a line, in the order asked."""
+    result = assignments("999", str(INCOMPLETE_GROUP_ID), "123", "--format", "json")
+
+    assert result.status == 1
+    assert {record["group_id"] for record in json.loads(result.stdout)} == {
+        INCOMPLETE_GROUP_ID,
+        123,
+    }
+    assert result.stderr_lines[-2:] == [
+        "group 999: NotFoundError: Group not found (HTTP 404)",
+        f"group {INCOMPLETE_GROUP_ID}: incomplete: 1 of 3 assignments arrived",
+    ]
+
+
+def test_help_explains_exit_status_and_filters(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--help says when the command exits 1 and that the two filters add up."""
+    monkeypatch.setenv("COLUMNS", "200")  # so that no option name is hyphenated
+
+    result = run("assignments", "--help")
 
     assert result.status == 0
-    assert "The only one" in result.stdout
-    assert len(result.stderr_lines) == 1
-    assert result.stderr_lines[0].startswith(f"WARNING: group {INCOMPLETE_GROUP_ID}: ")
-    assert "incomplete" in result.stderr_lines[0]
+    help_text = " ".join(result.stdout.split())
+    assert "exit status: 0 every group asked for was written out whole" in help_text
+    assert '"group 5: incomplete: 1 of 9 assignments arrived"' in help_text
+    assert "with --overdue, overdue ones as well" in help_text
+    assert "with --due-within, those due within it as well" in help_text
 
 
 def test_unknown_measure_warns_once_on_stderr(assignments: Any) -> None:

@@ -3,6 +3,13 @@
 Exit status: 0 when everything asked for was shown; 1 when the API or the
 network failed (one line ``ErrorName: message`` on stderr); 2 for a usage or
 configuration mistake; 130 when interrupted.
+
+A report must not look whole when it is not. With several groups, those that
+worked are written out, and each group that failed or arrived incomplete (the
+server announced more assignments than it sent) is then named on stderr, one
+line each, e.g. ``group 5: incomplete: 1 of 9 assignments arrived``; the exit
+status is 1 whenever such a line was printed, even though every row that did
+arrive was written.
 """
 
 from __future__ import annotations
@@ -49,6 +56,20 @@ EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report it
 API_KEY_VARIABLE: Final = "KONSTANTLY_API_KEY"
 
 _DEBUG_HELP: Final = "log every step to stderr and show tracebacks"
+_ASSIGNMENTS_DESCRIPTION: Final = """\
+List the courses assigned to one or more groups, with their deadlines. The
+API key is read from $KONSTANTLY_API_KEY or from --api-key-file, never from
+the command line.
+"""
+_ASSIGNMENTS_EPILOG: Final = """\
+exit status:
+  0    every group asked for was written out whole
+  1    an API or network error; or, after the output, a line on stderr for
+       each group that failed or arrived incomplete, such as
+       "group 5: incomplete: 1 of 9 assignments arrived"
+  2    a usage or configuration mistake
+  130  interrupted
+"""
 _DEBUG_LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _DURATION = re.compile(r"(?P<amount>\d+)\s*(?P<unit>[mhdw])", re.IGNORECASE)
@@ -247,11 +268,10 @@ def _add_assignments_parser(commands: Any) -> None:
         "assignments",
         allow_abbrev=False,
         help="list the courses assigned to groups",
-        description=(
-            "List the courses assigned to one or more groups, with their "
-            "deadlines. The API key is read from $KONSTANTLY_API_KEY or from "
-            "--api-key-file, never from the command line."
-        ),
+        description=_ASSIGNMENTS_DESCRIPTION,
+        epilog=_ASSIGNMENTS_EPILOG,
+        # Keeps the exit status table's lines as they are written.
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     assignments.add_argument(
         "group_ids",
@@ -282,7 +302,10 @@ def _add_assignments_parser(commands: Any) -> None:
     assignments.add_argument(
         "--overdue",
         action="store_true",
-        help="only assignments past their due date",
+        help=(
+            "only assignments past their due date; with --due-within, those due "
+            "within it as well"
+        ),
     )
     assignments.add_argument(
         "--due-within",
@@ -431,9 +454,24 @@ def _run_assignments(arguments: argparse.Namespace) -> int:
     if len(failures) < len(results):
         _write_output(rows, command, now=now)
 
-    for group_id, error in failures.items():
-        print(f"group {group_id}: {_describe(error)}", file=sys.stderr)
-    return EXIT_FAILURE if failures else EXIT_OK
+    shortfalls = _shortfalls(results)
+    for line in shortfalls:
+        print(line, file=sys.stderr)
+    return EXIT_FAILURE if shortfalls else EXIT_OK
+
+
+def _shortfalls(results: dict[int, GroupResult]) -> list[str]:
+    """One line per group that failed or arrived incomplete, in the order asked."""
+    lines = []
+    for group_id, result in results.items():
+        if isinstance(result, konstantly.KonstantlyError):
+            lines.append(f"group {group_id}: {_describe(result)}")
+        elif not result.complete:
+            lines.append(
+                f"group {group_id}: incomplete: {len(result)} of "
+                f"{result.total_count} assignments arrived"
+            )
+    return lines
 
 
 def _run_fake_server(arguments: argparse.Namespace) -> int:
