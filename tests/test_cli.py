@@ -20,7 +20,7 @@ from typing import Any
 import konstantly
 import pytest
 from konstantly import _cli
-from konstantly.testing import FakeKonstantly
+from konstantly.testing import FakeKonstantly, Fault
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEMO = REPOSITORY / "scripts" / "demo.py"
@@ -34,6 +34,23 @@ CRM = "Customer Relationship Management"
 
 TIMED_GROUP_ID = 8
 INCOMPLETE_GROUP_ID = 9
+HOSTILE_GROUP_ID = 10
+
+# ESC sequences that would retitle and recolour a terminal, and BEL.
+HOSTILE_NAME = "\x1b]0;owned\x07\x1b[31mRed alert\x1b[0m"
+SAFE_HOSTILE_NAME = "\ufffd]0;owned\ufffd\ufffd[31mRed alert\ufffd[0m"
+
+# A 200 answer whose course name is a lone surrogate, spelt as JSON allows;
+# the fake site cannot encode such a str itself, so the body goes raw.
+SURROGATE_BODY = (
+    b'{"assignments": [{"assignedAt": 1443000000, "course": {"id": 1, '
+    b'"name": "bad \\ud800 name", "annotation": "About it", "isDraft": false, '
+    b'"createdAt": 1443000000, "updatedAt": 1443000000, '
+    b'"publishedAt": 1443000000}}], "totalCount": 1}'
+)
+ESCAPING_ERROR_BODY = (
+    b'{"status": 404, "message": "Group \\u001b[2J\\u001b]\\u0007gone\\u0007"}'
+)
 
 
 def wire_assignment(course_id: int, name: str, **deadline: Any) -> dict[str, Any]:
@@ -75,6 +92,7 @@ def site() -> Iterator[FakeKonstantly]:
             [wire_assignment(91, "The only one", **due_in(timedelta(days=1)))],
             total_count=3,
         )
+        fake_site.add_group(HOSTILE_GROUP_ID, [wire_assignment(101, HOSTILE_NAME)])
         yield fake_site
 
 
@@ -431,6 +449,81 @@ def test_several_groups_are_fetched_side_by_side(
         202,
     }
     assert elapsed < 1.5  # one after another would take 2 seconds or more
+
+
+# Text from the server
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv"])
+def test_no_format_passes_escape_codes(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch, output_format: str
+) -> None:
+    """ESC and BEL in a course name never reach a terminal, whatever the format."""
+    monkeypatch.setattr(_cli, "_on_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "200")  # the name on one line of the table
+
+    result = assignments(str(HOSTILE_GROUP_ID), "--format", output_format)
+
+    assert result.status == 0
+    assert "\x1b" not in result.stdout
+    assert "\x07" not in result.stdout
+    assert SAFE_HOSTILE_NAME in result.stdout
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv"])
+def test_lone_surrogate_is_replaced_on_stdout(
+    assignments: Any, site: FakeKonstantly, output_format: str
+) -> None:
+    """A course name holding a lone surrogate is printed with U+FFFD in its place."""
+    site.inject(Fault.status(200, body=SURROGATE_BODY))
+
+    result = assignments("5", "--format", output_format)
+
+    assert result.status == 0
+    assert "bad \ufffd name" in result.stdout
+    result.stdout.encode("utf-8")  # raises if anything unencodable is left
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv"])
+def test_lone_surrogate_is_replaced_in_output_file(
+    assignments: Any, site: FakeKonstantly, tmp_path: Path, output_format: str
+) -> None:
+    """-o FILE gets the whole report, not an empty file, despite the surrogate."""
+    output = tmp_path / f"report.{output_format}"
+    site.inject(Fault.status(200, body=SURROGATE_BODY))
+
+    result = assignments("5", "--format", output_format, "-o", str(output))
+
+    assert result.status == 0
+    assert "bad \ufffd name" in output.read_text(encoding="utf-8")
+
+
+def test_escape_codes_in_error_message_are_replaced(
+    assignments: Any, site: FakeKonstantly
+) -> None:
+    """A server's error message is printed without its ESC and BEL."""
+    site.inject(Fault.status(404, body=ESCAPING_ERROR_BODY))
+
+    result = assignments("123")
+
+    assert result.status == 1
+    assert result.stderr_lines == [
+        "NotFoundError: Group \ufffd[2J\ufffd]\ufffdgone\ufffd (HTTP 404)"
+    ]
+
+
+def test_escape_codes_in_group_failure_are_replaced(
+    assignments: Any, site: FakeKonstantly
+) -> None:
+    """The line naming a failed group among several is made safe the same way."""
+    site.inject(Fault.status(404, body=ESCAPING_ERROR_BODY))
+
+    result = assignments("123", "200", "--concurrency", "1", "--format", "csv")
+
+    assert result.status == 1
+    assert result.stderr_lines == [
+        "group 123: NotFoundError: Group \ufffd[2J\ufffd]\ufffdgone\ufffd (HTTP 404)"
+    ]
 
 
 # API and network errors: exit 1, one line on stderr

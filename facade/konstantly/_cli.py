@@ -410,7 +410,7 @@ def _run(arguments: argparse.Namespace) -> int:
             return int(arguments.handler(arguments))
         except UsageError as error:
             command_parser = cast(argparse.ArgumentParser, arguments.parser)
-            command_parser.error(str(error))  # raises SystemExit(2)
+            command_parser.error(_one_line(str(error)))  # raises SystemExit(2)
         except konstantly.KonstantlyError as error:
             if debug:
                 traceback.print_exc()
@@ -715,7 +715,8 @@ def _describe(error: BaseException) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """The text on one line, safe for a terminal: a server's message may hold ESC."""
+    return " ".join(_output.safe_text(text).split())
 
 
 def _exit_status_of(error: konstantly.KonstantlyError) -> int:
@@ -728,7 +729,7 @@ def _exit_status(code: str | int | None) -> int:
         return EXIT_OK
     if isinstance(code, int):
         return code
-    print(code, file=sys.stderr)
+    print(_one_line(code), file=sys.stderr)
     return EXIT_FAILURE
 
 
