@@ -260,13 +260,14 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(assignments: Any) -> None
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("concurrency", ["0", "65", "many"])
+@pytest.mark.parametrize("concurrency", ["0", "65", "many", "\u00b2", "9" * 5000])
 def test_bad_concurrency_is_a_usage_error(assignments: Any, concurrency: str) -> None:
-    """--concurrency takes a whole number from 1 to 64."""
+    """--concurrency takes a whole number from 1 to 64, in ASCII digits."""
     result = assignments("123", "--concurrency", concurrency)
 
     assert result.status == 2
-    assert "invalid concurrency" in result.stderr
+    assert "argument --concurrency: invalid concurrency " in result.stderr
+    assert "use a whole number from 1 to 64" in result.stderr
 
 
 def test_sort_by_course(assignments: Any) -> None:
@@ -691,6 +692,16 @@ def test_unreadable_api_key_file_exits_2(assignments: Any, tmp_path: Path) -> No
         (["--due-within", "7x"], "argument --due-within: invalid duration '7x'"),
         (["--due-within", "0d"], "argument --due-within: invalid duration '0d'"),
         (["--due-within", "d"], "argument --due-within: invalid duration 'd'"),
+        (
+            ["--due-within", "2930000d"],
+            "argument --due-within: invalid duration '2930000d': too long, "
+            "the most is 100 years",
+        ),
+        (
+            ["--due-within", "99999999h"],
+            "argument --due-within: invalid duration '99999999h': too long, "
+            "the most is 100 years",
+        ),
         (["--site", "acme"], "argument --base-url: not allowed with argument --site"),
         (["--format", "xml"], "argument --format: invalid choice: 'xml'"),
         (["--sort", "size"], "argument --sort: invalid choice: 'size'"),
@@ -708,21 +719,38 @@ def test_bad_option_exits_2(
     assert f"konstantly assignments: error: {message}" in result.stderr
 
 
-@pytest.mark.parametrize("group_id", ["0", "-3", "abc", "1.5"])
+@pytest.mark.parametrize(
+    "group_id", ["0", "-3", "abc", "1.5", "\u0661\u0662", str(2**63), "0" * 30]
+)
 def test_bad_group_id_exits_2(run: Any, group_id: str) -> None:
-    """A group id must be a positive whole number."""
+    """A group id is a whole number from 1 to 2**63 - 1, in ASCII digits."""
     result = run("assignments", "--", group_id)
 
     assert result.status == 2
-    assert f"invalid group id {group_id!r}" in result.stderr
+    assert result.stderr_lines[-1] == (
+        f"konstantly assignments: error: argument GROUP_ID: invalid group id "
+        f"{group_id!r}: use a whole number from 1 to 9223372036854775807"
+    )
 
 
-def test_group_id_beyond_api_range_exits_2(run: Any, site: FakeKonstantly) -> None:
-    """The client refuses an id past 64 bits before sending anything."""
-    result = run("assignments", str(2**63), "--base-url", site.base_url)
+def test_group_id_of_5000_digits_exits_2_without_internals(run: Any) -> None:
+    """A huge id is refused by the parser, shown cut short, no function named."""
+    result = run("assignments", "7" * 5000)
 
     assert result.status == 2
-    assert result.stderr_lines[0].startswith("InvalidArgumentError: group_id must be")
+    assert result.stderr_lines[-1] == (
+        "konstantly assignments: error: argument GROUP_ID: invalid group id "
+        "'77777777777777777777'... (5000 characters): use a whole number from 1 "
+        "to 9223372036854775807"
+    )
+
+
+def test_largest_group_id_reaches_the_server(assignments: Any) -> None:
+    """2**63 - 1 is a valid id: the fake site answers that it has no such group."""
+    result = assignments(str(2**63 - 1))
+
+    assert result.status == 1
+    assert result.stderr_lines == ["NotFoundError: Group not found (HTTP 404)"]
 
 
 def test_no_group_exits_2(run: Any) -> None:
@@ -731,6 +759,35 @@ def test_no_group_exits_2(run: Any) -> None:
 
     assert result.status == 2
     assert "give at least one GROUP_ID, or --groups-file" in result.stderr
+
+
+def test_empty_groups_file_exits_2(run: Any, tmp_path: Path) -> None:
+    """A groups file of comments and blank lines is named as holding no ids."""
+    groups_file = tmp_path / "groups.txt"
+    groups_file.write_text("# none yet\n\n", encoding="utf-8")
+
+    result = run("assignments", "--groups-file", str(groups_file))
+
+    assert result.status == 2
+    assert result.stderr_lines[-1] == (
+        f"konstantly assignments: error: the groups file {str(groups_file)!r} "
+        "holds no group ids, and no GROUP_ID was given"
+    )
+
+
+def test_empty_groups_on_stdin_exits_2(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--groups-file -` with nothing on stdin says so."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+
+    result = run("assignments", "--groups-file", "-")
+
+    assert result.status == 2
+    assert result.stderr_lines[-1] == (
+        "konstantly assignments: error: the groups file on stdin holds no group "
+        "ids, and no GROUP_ID was given"
+    )
 
 
 def test_bad_groups_file_line_exits_2(run: Any, tmp_path: Path) -> None:
@@ -742,6 +799,21 @@ def test_bad_groups_file_line_exits_2(run: Any, tmp_path: Path) -> None:
 
     assert result.status == 2
     assert f"{groups_file}, line 2: invalid group id 'sales team'" in result.stderr
+
+
+def test_groups_file_id_of_5000_digits_exits_2(run: Any, tmp_path: Path) -> None:
+    """An id too long for int() is a usage error naming its line, not a crash."""
+    groups_file = tmp_path / "groups.txt"
+    groups_file.write_text("123\n" + "5" * 5000 + "\n", encoding="utf-8")
+
+    result = run("assignments", "--groups-file", str(groups_file))
+
+    assert result.status == 2
+    assert result.stderr_lines[-1] == (
+        f"konstantly assignments: error: {groups_file}, line 2: invalid group id "
+        "'55555555555555555555'... (5000 characters): use a whole number from 1 "
+        "to 9223372036854775807"
+    )
 
 
 def test_no_command_exits_2(run: Any) -> None:
@@ -827,12 +899,14 @@ def test_fake_server_refuses_non_loopback_host(run: Any) -> None:
     assert result.stderr_lines[0].startswith("FakeSiteError: ")
 
 
-def test_fake_server_bad_port_exits_2(run: Any) -> None:
+@pytest.mark.parametrize("port", ["70000", "-1", "9" * 5000])
+def test_fake_server_bad_port_exits_2(run: Any, port: str) -> None:
     """A port outside 0-65535 is a usage error."""
-    result = run("fake-server", "--port", "70000")
+    result = run("fake-server", "--port", port)
 
     assert result.status == 2
-    assert "invalid port '70000'" in result.stderr
+    assert "argument --port: invalid port " in result.stderr
+    assert "use a number from 0 to 65535" in result.stderr
 
 
 # The demo
@@ -933,12 +1007,38 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "7", "d", "7x", "1.5d", "-1d", "0h", "7d12h", "99999999999999w"]
+    "text", ["", "7", "d", "7x", "1.5d", "-1d", "0h", "00d", "7d12h", "\u0667d"]
 )
 def test_parse_duration_refuses(text: str) -> None:
     """Anything else is refused with an argparse error."""
     with pytest.raises(argparse.ArgumentTypeError, match="invalid duration"):
         _cli.parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["36525d", "5217w", "876600h", "52596000m"])
+def test_parse_duration_takes_up_to_100_years(text: str) -> None:
+    """100 years (36,525 days) in any unit is the longest duration taken."""
+    assert _cli.parse_duration(text) <= _cli.MAX_DURATION == timedelta(days=36525)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["36526d", "5218w", "99999999h", "2930000d", "99999999999999w", "9" * 5000 + "m"],
+)
+def test_parse_duration_refuses_more_than_100_years(text: str) -> None:
+    """Longer durations, even past int()'s digit limit, are refused as too long."""
+    with pytest.raises(argparse.ArgumentTypeError, match="too long, the most is 100"):
+        _cli.parse_duration(text)
+
+
+def test_due_within_100_years_runs(assignments: Any) -> None:
+    """The longest duration taken filters without overflowing a datetime."""
+    result = assignments(
+        str(TIMED_GROUP_ID), "--format", "json", "--due-within", "36525d"
+    )
+
+    assert result.status == 0
+    assert course_names(result.stdout) == ["Due soon", "Due later"]
 
 
 def test_parse_zone() -> None:

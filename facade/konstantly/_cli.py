@@ -72,13 +72,23 @@ exit status:
 """
 _DEBUG_LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-_DURATION = re.compile(r"(?P<amount>\d+)\s*(?P<unit>[mhdw])", re.IGNORECASE)
+_DURATION = re.compile(r"(?P<amount>[0-9]+)\s*(?P<unit>[mhdw])", re.IGNORECASE)
 _DURATION_UNITS: Final = {
     "m": timedelta(minutes=1),
     "h": timedelta(hours=1),
     "d": timedelta(days=1),
     "w": timedelta(weeks=1),
 }
+# Far beyond any deadline, and far inside what a datetime holds (it ends with
+# the year 9999), so that now plus the duration cannot overflow.
+MAX_DURATION: Final = timedelta(days=36525)  # 100 years
+
+# The API's group ids are signed 64-bit integers.
+MAX_GROUP_ID: Final = 2**63 - 1
+
+# A value longer than this is shown by its start and its length, so that a
+# mistake such as a 5,000-digit id does not flood the terminal.
+_SHOWN_LENGTH: Final = 40
 
 _logger = logging.getLogger("konstantly")
 
@@ -186,34 +196,40 @@ def parse_duration(text: str) -> timedelta:
 
     Args:
         text: a positive whole number and a unit: `m` minutes, `h` hours,
-            `d` days or `w` weeks.
+            `d` days or `w` weeks; at most `MAX_DURATION`, 100 years.
 
     Returns:
         The duration.
 
     Raises:
-        argparse.ArgumentTypeError: the text is not such a duration.
+        argparse.ArgumentTypeError: the text is not such a duration, or a
+            longer one.
     """
     match = _DURATION.fullmatch(text.strip())
-    if match is None or int(match["amount"]) == 0:
+    if match is None or not match["amount"].strip("0"):
         message = (
-            f"invalid duration {text!r}: use a positive whole number and a unit "
-            "(m minutes, h hours, d days, w weeks), e.g. 90m, 12h, 7d or 2w"
+            f"invalid duration {_shown(text)}: use a positive whole number and a "
+            "unit (m minutes, h hours, d days, w weeks), e.g. 90m, 12h, 7d or 2w"
         )
         raise argparse.ArgumentTypeError(message)
 
-    try:
-        return int(match["amount"]) * _DURATION_UNITS[match["unit"].lower()]
-    except OverflowError:
-        message = f"invalid duration {text!r}: too long"
-        raise argparse.ArgumentTypeError(message) from None
+    unit = _DURATION_UNITS[match["unit"].lower()]
+    amount = _whole_number(match["amount"], at_most=MAX_DURATION // unit)
+    if amount is None:
+        message = f"invalid duration {_shown(text)}: too long, the most is 100 years"
+        raise argparse.ArgumentTypeError(message)
+    return amount * unit
 
 
 def _concurrency(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
-        message = f"invalid concurrency {text!r}: use a whole number from 1 to 64"
+    concurrency = _whole_number(text, at_most=MAX_CONCURRENCY)
+    if not concurrency:
+        message = (
+            f"invalid concurrency {_shown(text)}: use a whole number from 1 to "
+            f"{MAX_CONCURRENCY}"
+        )
         raise argparse.ArgumentTypeError(message)
-    return int(text)
+    return concurrency
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -239,28 +255,57 @@ def parse_zone(name: str) -> ZoneInfo:
 
 
 def parse_group_id(text: str) -> int:
-    """Read a group id: a positive whole number.
+    """Read a group id: a whole number from 1 to `MAX_GROUP_ID`, 2**63 - 1.
 
     Args:
-        text: the id as given.
+        text: the id as given, in ASCII digits.
 
     Returns:
         The id.
 
     Raises:
-        argparse.ArgumentTypeError: the text is not a positive whole number.
+        argparse.ArgumentTypeError: the text is not such a number.
     """
-    if not text.strip().isdecimal() or int(text) <= 0:
-        message = f"invalid group id {text!r}: use a positive whole number"
+    group_id = _whole_number(text, at_most=MAX_GROUP_ID)
+    if not group_id:
+        message = (
+            f"invalid group id {_shown(text)}: use a whole number from 1 to "
+            f"{MAX_GROUP_ID}"
+        )
         raise argparse.ArgumentTypeError(message)
-    return int(text)
+    return group_id
 
 
 def _parse_port(text: str) -> int:
-    if not text.isdecimal() or int(text) > 65535:
-        message = f"invalid port {text!r}: use a number from 0 to 65535"
+    port = _whole_number(text, at_most=65535)
+    if port is None:
+        message = f"invalid port {_shown(text)}: use a number from 0 to 65535"
         raise argparse.ArgumentTypeError(message)
-    return int(text)
+    return port
+
+
+def _whole_number(text: str, *, at_most: int) -> int | None:
+    """The number `text` spells in ASCII digits, if it is from 0 to `at_most`.
+
+    The digits are counted before `int()` reads them: it refuses more than
+    4,300 with a ValueError, which argparse would report by the name of the
+    function that called it.
+    """
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(at_most)):
+        return None
+    number = int(digits)
+    return number if number <= at_most else None
+
+
+def _shown(text: str) -> str:
+    """The value's repr for a message, cut short when it is long."""
+    if len(text) <= _SHOWN_LENGTH:
+        return repr(text)
+    return f"{text[:20]!r}... ({len(text)} characters)"
 
 
 def _add_assignments_parser(commands: Any) -> None:
@@ -537,6 +582,11 @@ def _assignments_command(arguments: argparse.Namespace) -> AssignmentsCommand:
     group_ids = list(arguments.group_ids)
     if arguments.groups_file is not None:
         group_ids.extend(_read_groups_file(arguments.groups_file))
+    if not group_ids and arguments.groups_file is not None:
+        raise UsageError(
+            f"the groups file {_groups_file_name(arguments.groups_file)} holds no "
+            "group ids, and no GROUP_ID was given"
+        )
     if not group_ids:
         raise UsageError("give at least one GROUP_ID, or --groups-file")
 
@@ -564,7 +614,7 @@ def _read_groups_file(path: Path) -> list[int]:
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise UsageError(
-            f"cannot read the groups file {str(path)!r}: {reason}"
+            f"cannot read the groups file {_groups_file_name(path)}: {reason}"
         ) from None
 
     group_ids = []
@@ -577,6 +627,10 @@ def _read_groups_file(path: Path) -> list[int]:
         except argparse.ArgumentTypeError as error:
             raise UsageError(f"{path}, line {number}: {error}") from None
     return group_ids
+
+
+def _groups_file_name(path: Path) -> str:
+    return "on stdin" if str(path) == "-" else repr(str(path))
 
 
 def _client_options(command: AssignmentsCommand) -> dict[str, Any]:
