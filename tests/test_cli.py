@@ -836,6 +836,210 @@ def test_key_is_not_an_option(run: Any, option: str) -> None:
     assert PLANTED_KEY not in result.stderr
 
 
+# Writing the output
+
+
+def run_module(
+    site: FakeKonstantly,
+    *arguments: str,
+    stdout: Any,
+    environment: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m konstantly assignments ARGUMENTS` against the fake site."""
+    command = [sys.executable, "-m", "konstantly", "assignments", *arguments]
+    return subprocess.run(
+        [*command, "--base-url", site.base_url],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "KONSTANTLY_API_KEY": PLANTED_KEY, **(environment or {})},
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_full_stdout_exits_1_with_one_line(site: FakeKonstantly) -> None:
+    """A full disk behind stdout is one line and exit 1, nothing more at exit."""
+    with open("/dev/full", "w") as full:
+        completed = run_module(site, "123", stdout=full)
+
+    assert completed.returncode == 1
+    assert completed.stderr == (
+        "OSError: cannot write the output: No space left on device\n"
+    )
+
+
+def test_closed_stdout_exits_1_with_one_line(site: FakeKonstantly) -> None:
+    """Started with stdout closed (`>&-`), the command says so and exits 1."""
+    command = [sys.executable, "-m", "konstantly", "assignments", "123"]
+    command += ["--format", "csv", "--base-url", site.base_url]
+
+    completed = subprocess.run(
+        ["sh", "-c", '"$@" >&-', "sh", *command],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "KONSTANTLY_API_KEY": PLANTED_KEY},
+    )
+
+    assert completed.returncode == 1
+    assert completed.stderr == "OSError: cannot write the output: stdout is closed\n"
+
+
+def test_stdout_that_cannot_encode_exits_1(site: FakeKonstantly) -> None:
+    """An ASCII-only stdout gets one line saying how to get UTF-8, not a crash."""
+    completed = run_module(
+        site,
+        "202",
+        "--format",
+        "csv",
+        stdout=subprocess.DEVNULL,
+        environment={"PYTHONIOENCODING": "ascii"},
+    )
+
+    assert completed.returncode == 1
+    assert completed.stderr.splitlines()[-1].startswith(
+        "UnicodeEncodeError: cannot write the output: stdout's encoding, ascii, "
+        "cannot write '"
+    )
+    assert completed.stderr.endswith(
+        "; set PYTHONIOENCODING=utf-8 or write to a file with -o\n"
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_file_that_cannot_be_written_exits_1(assignments: Any) -> None:
+    """-o to a full device fails like stdout does: one line, exit 1."""
+    result = assignments("123", "-o", "/dev/full")
+
+    assert result.status == 1
+    assert result.stderr_lines == [
+        "OSError: cannot write the output to '/dev/full': No space left on device"
+    ]
+
+
+def test_output_file_in_missing_directory_exits_2_before_fetching(
+    assignments: Any, site: FakeKonstantly, tmp_path: Path
+) -> None:
+    """An -o FILE whose directory does not exist is a usage error; nothing is sent."""
+    output = tmp_path / "missing" / "report.csv"
+    requests_before = len(site.requests)
+
+    result = assignments("123", "-o", str(output))
+
+    assert result.status == 2
+    assert result.stderr_lines[-1] == (
+        f"konstantly assignments: error: cannot write --output {str(output)!r}: "
+        f"there is no directory {str(output.parent)!r}"
+    )
+    assert len(site.requests) == requests_before
+
+
+def test_output_file_that_is_a_directory_exits_2(
+    assignments: Any, tmp_path: Path
+) -> None:
+    """-o naming a directory is a usage error."""
+    result = assignments("123", "-o", str(tmp_path))
+
+    assert result.status == 2
+    assert result.stderr_lines[-1] == (
+        f"konstantly assignments: error: --output {str(tmp_path)!r} is a "
+        "directory, not a file"
+    )
+
+
+def test_failed_output_file_leaves_the_old_one(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails half way keeps the previous report and no stray file."""
+    output = tmp_path / "report.csv"
+    output.write_text("last week's report\n", encoding="utf-8")
+
+    def disk_full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+
+    result = assignments("123", "--format", "csv", "-o", str(output))
+
+    assert result.status == 1
+    assert result.stderr_lines == [
+        f"OSError: cannot write the output to {str(output)!r}: No space left on device"
+    ]
+    assert output.read_text(encoding="utf-8") == "last week's report\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["report.csv"]
+
+
+def test_failed_new_output_file_leaves_nothing(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new report that fails half way leaves no file at all, not an empty one."""
+
+    def disk_full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+
+    result = assignments("123", "-o", str(tmp_path / "report.txt"))
+
+    assert result.status == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_file_keeps_mode_of_replaced_file(
+    assignments: Any, tmp_path: Path
+) -> None:
+    """Replacing a report keeps its permissions; a new one gets the umask's."""
+    kept = tmp_path / "kept.csv"
+    kept.write_text("old\n", encoding="utf-8")
+    kept.chmod(0o640)
+    new = tmp_path / "new.csv"
+    umask = os.umask(0o022)
+    os.umask(umask)
+
+    assert assignments("123", "--format", "csv", "-o", str(kept)).status == 0
+    assert assignments("123", "--format", "csv", "-o", str(new)).status == 0
+
+    assert kept.stat().st_mode & 0o777 == 0o640
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert SALES in kept.read_text(encoding="utf-8")
+
+
+def test_output_file_through_symbolic_link(assignments: Any, tmp_path: Path) -> None:
+    """-o through a link writes the file it points to and keeps the link."""
+    target = tmp_path / "target.csv"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+
+    result = assignments("123", "--format", "csv", "-o", str(link))
+
+    assert result.status == 0
+    assert link.is_symlink()
+    assert SALES in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+def test_read_only_output_file_is_not_replaced(
+    assignments: Any, tmp_path: Path
+) -> None:
+    """A read-only report is refused, as the shell's `>` would refuse it."""
+    output = tmp_path / "report.csv"
+    output.write_text("signed off\n", encoding="utf-8")
+    output.chmod(0o444)
+
+    result = assignments("123", "-o", str(output))
+
+    assert result.status == 1
+    assert result.stderr_lines == [
+        f"PermissionError: cannot write the output to {str(output)!r}: "
+        "Permission denied"
+    ]
+    assert output.read_text(encoding="utf-8") == "signed off\n"
+
+
 # --version, python -m, fake-server
 
 

@@ -4,21 +4,34 @@ Exit status: 0 when everything asked for was shown; 1 when the API or the
 network failed (one line ``ErrorName: message`` on stderr); 2 for a usage or
 configuration mistake; 130 when interrupted.
 
-A report must not look whole when it is not. With several groups, those that
-worked are written out, and each group that failed or arrived incomplete (the
-server announced more assignments than it sent) is then named on stderr, one
-line each, e.g. ``group 5: incomplete: 1 of 9 assignments arrived``; the exit
-status is 1 whenever such a line was printed, even though every row that did
-arrive was written.
+A report must not look whole when it is not. Every row that arrived is
+written, even a group's that arrived incomplete (the server announced more
+assignments than it sent); then each group that failed or arrived incomplete
+is named on stderr, one line each, in the order asked, such as
+``group 5: incomplete: 1 of 9 assignments arrived``, and the exit status is 1.
+(When the only group asked for fails, its error alone is the line.)
+
+Output that cannot be written once the groups are fetched (a full disk, a
+closed stdout, an -o FILE that cannot be created) exits 1, whether it was
+stdout or -o FILE, with one line such as ``OSError: cannot write the output:
+No space left on device``. An -o FILE whose directory does not exist is found
+before anything is fetched, and is a usage error, 2. An -o FILE is written
+whole or not at all: a failure leaves no empty or cut-off file behind.
+
+Text from the server, in the output and in the lines about errors alike,
+goes through `_output.safe_text`, so no escape sequence reaches a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import re
+import secrets
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -66,8 +79,10 @@ exit status:
   0    every group asked for was written out whole
   1    an API or network error; or, after the output, a line on stderr for
        each group that failed or arrived incomplete, such as
-       "group 5: incomplete: 1 of 9 assignments arrived"
-  2    a usage or configuration mistake
+       "group 5: incomplete: 1 of 9 assignments arrived";
+       or the output could not be written (stdout or -o FILE)
+  2    a usage or configuration mistake, such as an -o FILE in a directory
+       that does not exist (found before anything is fetched)
   130  interrupted
 """
 _DEBUG_LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -95,6 +110,18 @@ _logger = logging.getLogger("konstantly")
 
 class UsageError(Exception):
     """A mistake in the command line found after parsing; exits 2 like argparse's."""
+
+
+class OutputError(Exception):
+    """The output could not be written once the groups were fetched; exits 1.
+
+    Its line names the error underneath (`OSError`, `PermissionError`, ...),
+    as the line of any other error names that error.
+    """
+
+    def __init__(self, message: str, *, error_name: str = "OSError") -> None:
+        super().__init__(message)
+        self.error_name = error_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -461,6 +488,11 @@ def _run(arguments: argparse.Namespace) -> int:
                 traceback.print_exc()
             print(_describe(error), file=sys.stderr)
             return _exit_status_of(error)
+        except OutputError as error:
+            if debug:
+                traceback.print_exc()
+            print(f"{error.error_name}: {_one_line(str(error))}", file=sys.stderr)
+            return EXIT_FAILURE
         except BrokenPipeError:
             # The reader went away (`konstantly ... | head`): nothing left to say.
             _silence_stdout()
@@ -589,6 +621,8 @@ def _assignments_command(arguments: argparse.Namespace) -> AssignmentsCommand:
         )
     if not group_ids:
         raise UsageError("give at least one GROUP_ID, or --groups-file")
+    if arguments.output is not None:
+        _check_output_path(arguments.output)
 
     return AssignmentsCommand(
         group_ids=tuple(dict.fromkeys(group_ids)),  # each group once, in order
@@ -627,6 +661,19 @@ def _read_groups_file(path: Path) -> list[int]:
         except argparse.ArgumentTypeError as error:
             raise UsageError(f"{path}, line {number}: {error}") from None
     return group_ids
+
+
+def _check_output_path(path: Path) -> None:
+    """Refuse, before anything is fetched, an -o FILE that can never be written."""
+    if path.is_dir():
+        raise UsageError(f"--output {str(path)!r} is a directory, not a file")
+
+    directory = Path(os.path.realpath(path)).parent  # past any symbolic link
+    if not directory.is_dir():
+        raise UsageError(
+            f"cannot write --output {str(path)!r}: there is no directory "
+            f"{str(directory)!r}"
+        )
 
 
 def _groups_file_name(path: Path) -> str:
@@ -704,35 +751,110 @@ def _filter(
 def _write_output(
     rows: Sequence[_output.Row], command: AssignmentsCommand, *, now: datetime
 ) -> None:
-    zone = command.display_zone
-    show_group = command.several_groups
+    """Write the rows to -o FILE or stdout, raising OutputError when that fails."""
+    if command.output is not None:
+        try:
+            _write_file(command.output, _render(rows, command, now=now))
+        except OSError as error:
+            message = (
+                f"cannot write the output to {str(command.output)!r}: {_reason(error)}"
+            )
+            raise OutputError(message, error_name=type(error).__name__) from None
+        return
 
-    if command.output_format == "table" and command.output is None and _on_terminal():
-        table = _output.build_table(rows, zone=zone, now=now, show_group=show_group)
+    if sys.stdout is None:
+        # Started with stdout closed (`konstantly ... >&-`).
+        raise OutputError("cannot write the output: stdout is closed")
+    try:
+        _print_output(rows, command, now=now)
+    except BrokenPipeError:
+        raise  # the reader went away; `_run` ends quietly
+    except (OSError, UnicodeEncodeError) as error:
+        _silence_stdout()  # so that flushing at exit cannot fail a second time
+        message = f"cannot write the output: {_reason(error)}"
+        raise OutputError(message, error_name=type(error).__name__) from None
+
+
+def _render(
+    rows: Sequence[_output.Row], command: AssignmentsCommand, *, now: datetime
+) -> str:
+    return _output.render(
+        rows,
+        output_format=command.output_format,
+        zone=command.display_zone,
+        now=now,
+        show_group=command.several_groups,
+    )
+
+
+def _print_output(
+    rows: Sequence[_output.Row], command: AssignmentsCommand, *, now: datetime
+) -> None:
+    """Print the rows on stdout: a table at the terminal's width when it is one."""
+    if command.output_format == "table" and _on_terminal():
+        table = _output.build_table(
+            rows,
+            zone=command.display_zone,
+            now=now,
+            show_group=command.several_groups,
+        )
         Console(highlight=False, emoji=False).print(table)
         return
 
-    text = _output.render(
-        rows,
-        output_format=command.output_format,
-        zone=zone,
-        now=now,
-        show_group=show_group,
-    )
-    if command.output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
+    sys.stdout.write(_render(rows, command, now=now))
+    sys.stdout.flush()
 
+
+def _write_file(path: Path, text: str) -> None:
+    """Write text to path whole, or leave what was there untouched.
+
+    The text goes to a new file beside the target, which then takes the
+    target's place (`os.replace`, atomic on POSIX), so a failure half way,
+    such as a full disk, leaves no empty or cut-off report. The new file gets
+    the old one's mode, or a new file's (0o666 less the umask); as with any
+    file replaced by renaming, hard links to the old one keep the old text.
+
+    A symbolic link, a device or a pipe is written through, as the shell's
+    `>` would: `/dev/stdout` is a link to whatever stdout is, and replacing
+    that would throw away what others wrote to it.
+    """
+    data = text.encode("utf-8")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        with path.open("wb") as stream:
+            stream.write(data)
+        return
+    if path.exists() and not os.access(path, os.W_OK):
+        # Renaming would get past a read-only file, which `>` would not.
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        command.output.write_text(text, encoding="utf-8", newline="")
-    except OSError as error:
-        message = f"Cannot write {str(command.output)!r}: {error.strerror}."
-        raise konstantly.ConfigurationError(message) from None
+        with open(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _reason(error: OSError | UnicodeEncodeError) -> str:
+    if isinstance(error, UnicodeEncodeError):
+        return (
+            f"stdout's encoding, {error.encoding}, cannot write "
+            f"{error.object[error.start : error.end]!r}; set PYTHONIOENCODING=utf-8 "
+            "or write to a file with -o"
+        )
+    return error.strerror or str(error)
 
 
 def _on_terminal() -> bool:
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 @contextlib.contextmanager
@@ -792,5 +914,5 @@ def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):
         pass
