@@ -553,6 +553,20 @@ def test_failed_group_listed_after_others(assignments: Any) -> None:
     ]
 
 
+def test_rate_limit_line_says_when_to_retry(
+    assignments: Any, site: FakeKonstantly
+) -> None:
+    """A 429 that outlasts the retries is one line carrying its Retry-After."""
+    site.inject(Fault.status(429, retry_after="0"), times=3)
+
+    result = assignments("123")
+
+    assert result.status == 1
+    assert result.stderr_lines == [
+        "RateLimitError: Too Many Requests (HTTP 429, retry after 0 s)"
+    ]
+
+
 def test_wrong_key_exits_1_with_authentication_error(
     assignments: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
