@@ -1035,25 +1035,6 @@ def test_output_file_through_symbolic_link(assignments: Any, tmp_path: Path) -> 
     assert SALES in target.read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
-def test_read_only_output_file_is_not_replaced(
-    assignments: Any, tmp_path: Path
-) -> None:
-    """A read-only report is refused, as the shell's `>` would refuse it."""
-    output = tmp_path / "report.csv"
-    output.write_text("signed off\n", encoding="utf-8")
-    output.chmod(0o444)
-
-    result = assignments("123", "-o", str(output))
-
-    assert result.status == 1
-    assert result.stderr_lines == [
-        f"PermissionError: cannot write the output to {str(output)!r}: "
-        "Permission denied"
-    ]
-    assert output.read_text(encoding="utf-8") == "signed off\n"
-
-
 # --version, python -m, fake-server
 
 
