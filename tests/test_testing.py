@@ -9,6 +9,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -17,8 +18,10 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+import konstantly
 import konstantly.testing
 import pytest
 import yaml
@@ -63,6 +66,17 @@ def assignment(course_id: int) -> dict[str, Any]:
             "publishedAt": 1690000200,
         },
     }
+
+
+def exchange_raw(site: FakeKonstantly, request: bytes) -> bytes:
+    """Send raw request bytes and read the reply until the site closes."""
+    host, port = urlsplit(site.base_url).hostname, urlsplit(site.base_url).port
+    reply = bytearray()
+    with socket.create_connection((host, port), timeout=5) as connection:
+        connection.sendall(request)
+        while chunk := connection.recv(65536):
+            reply.extend(chunk)
+    return bytes(reply)
 
 
 def course_ids(response: httpx.Response) -> list[int]:
@@ -144,7 +158,8 @@ class TestDocumentedEndpoint:
         assert response.content == b'{"status": 404, "message": "Group not found"}'
 
     @pytest.mark.parametrize(
-        "group_id", ["abc", "0", "-1", "1.5", "%201", "9223372036854775808"]
+        "group_id",
+        ["abc", "0", "-1", "1.5", "%201", "9223372036854775808", "9" * 5000],
     )
     def test_group_id_that_is_not_a_positive_integer_gets_400(
         self, http: httpx.Client, group_id: str
@@ -160,7 +175,16 @@ class TestDocumentedEndpoint:
 
     @pytest.mark.parametrize(
         "query",
-        ["offset=-1", "offset=abc", "offset=", "offset=1.0", "offset=1&offset=2"],
+        [
+            "offset=-1",
+            "offset=abc",
+            "offset=",
+            "offset=1.0",
+            "offset=1&offset=2",
+            "offset=9223372036854775808",
+            # More digits than int() converts: once a dropped connection.
+            f"offset={'9' * 5000}",
+        ],
     )
     def test_offset_that_is_not_a_non_negative_integer_gets_400(
         self, http: httpx.Client, query: str
@@ -210,6 +234,33 @@ class TestDocumentedEndpoint:
             200,
         ]
         assert first.extensions["network_stream"] is third.extensions["network_stream"]
+
+    def test_request_body_of_absurd_length_gets_an_answer_and_a_close(
+        self, site: FakeKonstantly
+    ) -> None:
+        request = (
+            "POST /openapi/v1/groups/123/assignments HTTP/1.1\r\n"
+            f"Host: x\r\nContent-Length: {'9' * 5000}\r\n\r\n"
+        )
+
+        reply = exchange_raw(site, request.encode())
+
+        assert reply.startswith(b"HTTP/1.1 405 ")
+        assert b"\r\nConnection: close\r\n" in reply
+
+    def test_server_header_names_the_site_and_version(
+        self, site: FakeKonstantly
+    ) -> None:
+        request = (
+            "GET /openapi/v1/groups/123/assignments HTTP/1.1\r\n"
+            f"Host: x\r\nX-API-KEY: {site.api_key}\r\nConnection: close\r\n\r\n"
+        )
+
+        reply = exchange_raw(site, request.encode())
+
+        server_line = f"\r\nServer: FakeKonstantly/{konstantly.__version__}\r\n"
+        assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert server_line.encode() in reply
 
     def test_non_ascii_names_are_sent_as_utf8(self, http: httpx.Client) -> None:
         response = http.get("/groups/202/assignments")

@@ -52,6 +52,8 @@ from types import FrameType, TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import parse_qs, urlsplit
 
+from konstantly._version import __version__
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "test-key"
@@ -703,9 +705,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # Headers and body leave in separate writes; with Nagle's algorithm the
     # body would wait for the client's delayed ACK, 40 ms on Linux.
     disable_nagle_algorithm = True
-    server_version = "FakeKonstantly"
-    sys_version = ""
+    # A product token as RFC 9110, section 10.2.4 describes the Server header.
+    server_version = f"FakeKonstantly/{__version__}"
     server: _Server
+
+    def version_string(self) -> str:
+        # The default appends " " and sys_version, the Python version, which
+        # says nothing about the site.
+        return self.server_version
 
     def do_GET(self) -> None:
         self._handle()
@@ -795,6 +802,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             names.add(name.lower())
         if "content-length" not in names:
             self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection and "connection" not in names:
+            # RFC 9112, section 9.6: a server that will close after this
+            # answer says so, so the client does not send another request.
+            self.send_header("Connection", "close")
         self.end_headers()
 
     def _send(self, response: _Response) -> None:
@@ -1000,8 +1011,16 @@ def _check_seconds(what: str, seconds: float) -> None:
 
 
 def _parse_int(text: str) -> int | None:
-    """The integer spelt with ASCII digits only, or None."""
-    return int(text) if _DIGITS.fullmatch(text) else None
+    """The integer of 0 to 2**63 - 1 spelt with ASCII digits only, or None."""
+    if not _DIGITS.fullmatch(text):
+        return None
+    # int() refuses strings of over 4300 digits (CPython's int_max_str_digits);
+    # anything over 19 significant digits is beyond 64 bits anyway.
+    significant = text.lstrip("0")
+    if len(significant) > len(str(_INT64_MAX)):
+        return None
+    value = int(text)
+    return value if value <= _INT64_MAX else None
 
 
 def _json_bytes(value: Any) -> bytes:
