@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,22 @@ DOCUMENTED_EXAMPLE_SHA256 = (
     "65331999a29358da6587e0224512d288e6eb19017d41e904d1b48b5294a54c9c"
 )
 SECRET_KEY = "kty-fake-secret-5e1d0c2b"
+# Bodies a test may give as something other than bytes, and the bytes sent.
+TEXT_AND_JSON_BODIES = [
+    pytest.param("plain text", b"plain text", id="plain str"),
+    pytest.param(
+        '{"status":503,"message":"Сбой"}',
+        '{"status":503,"message":"Сбой"}'.encode(),
+        id="JSON str as UTF-8",
+    ),
+    pytest.param(
+        {"status": 503, "message": "s"},
+        b'{"status": 503, "message": "s"}',
+        id="dict as JSON",
+    ),
+    pytest.param([1, "é"], '[1, "é"]'.encode(), id="list as JSON"),
+]
+BODY_TYPES = "bytes (sent as they are), a str (sent as UTF-8) or a dict or list"
 # Every client shares one TLS context: loading the CA bundle for each new
 # client would cost tens of milliseconds, though these tests speak plain HTTP.
 TLS_CONTEXT = httpx.create_ssl_context()
@@ -408,6 +425,42 @@ class TestRawResponses:
 
         assert response.status_code == 401
 
+    @pytest.mark.parametrize(("body", "sent"), TEXT_AND_JSON_BODIES)
+    def test_raw_response_body_may_be_a_str_dict_or_list(
+        self,
+        empty_site: FakeKonstantly,
+        empty_http: httpx.Client,
+        body: Any,
+        sent: bytes,
+    ) -> None:
+        empty_site.set_raw_response(9, 503, body)
+
+        response = empty_http.get("/groups/9/assignments")
+
+        assert response.status_code == 503
+        assert response.headers["content-length"] == str(len(sent))
+        assert response.content == sent
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            (42, "int 42"),
+            (None, "NoneType None"),
+            (bytearray(b"x"), "bytearray bytearray(b'x')"),
+            (("a",), "tuple ('a',)"),
+        ],
+    )
+    def test_raw_response_refuses_other_body_types(
+        self, empty_site: FakeKonstantly, body: Any, shown: str
+    ) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            empty_site.set_raw_response(9, 200, body)
+
+        assert str(caught.value) == (
+            f"A raw response's body must be {BODY_TYPES} (sent as JSON), not {shown}."
+        )
+        assert empty_site.group_ids == ()
+
     def test_add_group_replaces_a_raw_response(
         self, site: FakeKonstantly, http: httpx.Client
     ) -> None:
@@ -446,6 +499,75 @@ class TestFaults:
         assert response.headers["content-type"] == "text/html"
         assert "retry-after" not in response.headers
         assert response.content == b"<h1>Down</h1>"
+
+    @pytest.mark.parametrize(("body", "sent"), TEXT_AND_JSON_BODIES)
+    def test_status_fault_body_may_be_a_str_dict_or_list(
+        self, site: FakeKonstantly, http: httpx.Client, body: Any, sent: bytes
+    ) -> None:
+        site.inject(Fault.status(503, body=body))
+
+        response = http.get("/groups/123/assignments")
+
+        assert response.status_code == 503
+        assert response.headers["content-length"] == str(len(sent))
+        assert response.content == sent
+
+    def test_status_fault_with_a_str_body_reaches_a_client_as_a_503(
+        self, site: FakeKonstantly
+    ) -> None:
+        site.inject(Fault.status(503, body='{"status":503,"message":"s"}'))
+        client = konstantly.Konstantly(
+            api_key=site.api_key, base_url=site.base_url, max_retries=0
+        )
+
+        with client, pytest.raises(konstantly.InternalServerError) as caught:
+            client.groups.list_assignments(123)
+
+        assert (caught.value.status_code, caught.value.message) == (503, "s")
+
+    def test_status_fault_takes_an_http_status_member(
+        self, site: FakeKonstantly, http: httpx.Client
+    ) -> None:
+        site.inject(Fault.status(HTTPStatus.SERVICE_UNAVAILABLE))
+
+        response = http.get("/groups/123/assignments")
+
+        assert response.status_code == 503
+        assert response.json() == {"status": 503, "message": "Service Unavailable"}
+
+    @pytest.mark.parametrize(
+        ("body", "problem"),
+        [
+            (
+                42,
+                f"A status fault's body must be {BODY_TYPES} (sent as JSON), "
+                "not int 42.",
+            ),
+            ({"when": object()}, "A status fault's body cannot be encoded as JSON: "),
+            ([float("nan"), {1j}], "A status fault's body cannot be encoded as JSON: "),
+            ("\ud800", "A status fault's body cannot be encoded as UTF-8: "),
+        ],
+    )
+    def test_status_fault_refuses_bodies_it_cannot_send(
+        self, body: Any, problem: str
+    ) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            Fault.status(503, body=body)
+
+        assert str(caught.value).startswith(problem)
+
+    def test_fault_built_directly_refuses_a_body_that_is_not_bytes(self) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            Fault(kind="status", status_code=503, body="down")  # type: ignore[arg-type]
+
+        assert str(caught.value) == (
+            "A fault's body is bytes, not str 'down'; Fault.status() also takes a "
+            "str or a dict or list."
+        )
+
+    def test_fault_built_directly_refuses_an_unknown_kind(self) -> None:
+        with pytest.raises(FakeSiteError, match="not 'hang'; build faults with"):
+            Fault(kind="hang")  # type: ignore[arg-type]
 
     def test_faults_apply_in_order_then_normal_answers_resume(
         self, site: FakeKonstantly, http: httpx.Client

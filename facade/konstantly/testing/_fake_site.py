@@ -39,6 +39,7 @@ import json
 import logging
 import os
 import re
+import reprlib
 import signal
 import socket
 import socketserver
@@ -49,7 +50,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 from urllib.parse import parse_qs, urlsplit
 
 from konstantly._version import __version__
@@ -81,8 +82,10 @@ FaultKind = Literal["status", "delay", "drop", "truncate", "trickle", "redirect"
 
 
 class FakeSiteError(Exception):
-    """The fake site cannot start or cannot load its data.
+    """The fake site was given a bad argument, cannot start, or cannot load its data.
 
+    Every check happens at the call that receives the bad value, so a test
+    fails where the mistake is rather than later, as a dropped connection.
     The message is a whole sentence that names the bad value and says what to
     do instead, so a command-line tool can print it as it is.
     """
@@ -133,12 +136,16 @@ class Fault:
         kind: What goes wrong: `"status"`, `"delay"`, `"drop"`, `"truncate"`,
             `"trickle"` or `"redirect"`.
         status_code: The status sent by `status` and `redirect` faults.
-        body: The body sent by a `status` fault.
+        body: The body sent by a `status` fault, as bytes.
         headers: Extra response headers of `status` and `redirect` faults.
         seconds: How long a `delay` fault waits, or a `trickle` fault's pause
             between chunks.
         chunk: How many body bytes a `trickle` fault sends at a time.
         keep: How many body bytes a `truncate` fault sends; `None` sends half.
+
+    Raises:
+        FakeSiteError: If `kind` is not one of the kinds above or `body` is
+            not bytes; the class methods take care of both.
     """
 
     kind: FaultKind
@@ -149,11 +156,28 @@ class Fault:
     chunk: int = 1
     keep: int | None = None
 
+    def __post_init__(self) -> None:
+        # Built directly, a fault skips the class methods' checks; these two
+        # would otherwise end the connection mid-answer instead of failing here.
+        if self.kind not in get_args(FaultKind):
+            message = (
+                f"A fault's kind is one of {', '.join(get_args(FaultKind))}, not "
+                f"{self.kind!r}; build faults with Fault.status(), Fault.drop() "
+                "and the other class methods."
+            )
+            raise FakeSiteError(message)
+        if not isinstance(self.body, bytes):
+            message = (
+                f"A fault's body is bytes, not {_describe_value(self.body)}; "
+                "Fault.status() also takes a str or a dict or list."
+            )
+            raise FakeSiteError(message)
+
     @classmethod
     def status(
         cls,
         code: int,
-        body: bytes | None = None,
+        body: bytes | str | dict[str, Any] | list[Any] | None = None,
         *,
         retry_after: str | float | None = None,
         headers: Mapping[str, str] | None = None,
@@ -163,32 +187,37 @@ class Fault:
 
         Args:
             code: The HTTP status code, 100 to 599.
-            body: The response body; `None` sends the API's Error body,
-                `{"status": code, "message": <the status's reason phrase>}`.
+            body: The response body: bytes are sent as they are, a str as
+                UTF-8, and a dict or list as JSON. `None` sends the API's
+                Error body, `{"status": code, "message": <the status's reason
+                phrase>}`.
             retry_after: The `Retry-After` header, either a number of seconds
                 or an HTTP date (RFC 9110, section 10.2.3); `None` sends none.
                 Numbers are sent as they print, so `0.5` tests a malformed
                 value.
             headers: More response headers to send.
-            content_type: The `Content-Type` header.
+            content_type: The `Content-Type` header, whatever the body's type.
 
         Returns:
             The fault.
 
         Raises:
             ValueError: If `code` is not an HTTP status code.
+            FakeSiteError: If `body` is of another type or cannot be encoded.
         """
         if not 100 <= code <= 599:
             message = f"A status fault needs an HTTP status code, not {code!r}."
             raise ValueError(message)
 
         if body is None:
-            body = _error_body(code, _reason_phrase(code))
+            encoded = _error_body(code, _reason_phrase(code))
+        else:
+            encoded = _encode_body("A status fault's body", body)
         extra = [("Content-Type", content_type)]
         if retry_after is not None:
             extra.append(("Retry-After", str(retry_after)))
         extra.extend((headers or {}).items())
-        return cls(kind="status", status_code=code, body=body, headers=tuple(extra))
+        return cls(kind="status", status_code=code, body=encoded, headers=tuple(extra))
 
     @classmethod
     def delay(cls, seconds: float) -> Fault:
@@ -531,7 +560,7 @@ class FakeKonstantly:
         self,
         group_id: int,
         status: int,
-        body: bytes,
+        body: bytes | str | dict[str, Any] | list[Any],
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Answer every authorised request for a group with these exact bytes.
@@ -542,22 +571,25 @@ class FakeKonstantly:
 
         Args:
             group_id: The group's id, 1 or more.
-            status: The HTTP status code to send.
-            body: The body to send, byte for byte.
+            status: The HTTP status code to send, 100 to 599.
+            body: The body to send: bytes byte for byte, a str as UTF-8, and
+                a dict or list as JSON.
             headers: Response headers to send.
 
         Raises:
             ValueError: If `group_id` or `status` is out of range.
+            FakeSiteError: If `body` is of another type or cannot be encoded.
         """
         _check_group_id(group_id)
         if not 100 <= status <= 599:
             message = f"A raw response needs an HTTP status code, not {status!r}."
             raise ValueError(message)
+        encoded = _encode_body("A raw response's body", body)
 
         extra = dict(headers or {})
         if not any(name.lower() == "content-type" for name in extra):
             extra["Content-Type"] = _JSON
-        response = _Response(status, bytes(body), tuple(extra.items()))
+        response = _Response(status, encoded, tuple(extra.items()))
         with self._lock:
             self._raw_responses[group_id] = response
 
@@ -1021,6 +1053,35 @@ def _parse_int(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= _INT64_MAX else None
+
+
+def _encode_body(what: str, body: object) -> bytes:
+    """A response body as bytes: bytes as they are, a str as UTF-8, JSON otherwise."""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        try:
+            return body.encode("utf-8")
+        except UnicodeEncodeError as error:
+            message = f"{what} cannot be encoded as UTF-8: {error}."
+            raise FakeSiteError(message) from error
+    if isinstance(body, dict | list):
+        try:
+            return _json_bytes(body)
+        except (TypeError, ValueError, RecursionError) as error:
+            message = f"{what} cannot be encoded as JSON: {error}."
+            raise FakeSiteError(message) from error
+
+    message = (
+        f"{what} must be bytes (sent as they are), a str (sent as UTF-8) or a "
+        f"dict or list (sent as JSON), not {_describe_value(body)}."
+    )
+    raise FakeSiteError(message)
+
+
+def _describe_value(value: object) -> str:
+    """A value's type and a short repr of it, for error messages."""
+    return f"{type(value).__name__} {reprlib.repr(value)}"
 
 
 def _json_bytes(value: Any) -> bytes:
