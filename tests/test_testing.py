@@ -373,25 +373,80 @@ class TestPagination:
         assert response.status_code == 404
 
     @pytest.mark.parametrize(
-        ("group_id", "options"),
+        ("group_id", "options", "problem"),
         [
-            (0, {}),
-            (-3, {}),
-            (7, {"total_count": -1}),
-            (7, {"page_size": 0}),
+            (0, {}, "Group ids are positive 64-bit integers, not 0."),
+            (-3, {}, "Group ids are positive 64-bit integers, not -3."),
+            (True, {}, "Group ids are positive 64-bit integers, not True."),
+            ("7", {}, "Group ids are positive 64-bit integers, not '7'."),
+            (2**63, {}, f"Group ids are positive 64-bit integers, not {2**63}."),
+            (7, {"total_count": -1}, "total_count must be an integer of 0 or more"),
+            (7, {"total_count": 1.5}, "total_count must be an integer of 0 or more"),
+            (7, {"page_size": 0}, "page_size must be an integer of 1 or more"),
+            (7, {"page_size": True}, "page_size must be an integer of 1 or more"),
         ],
     )
     def test_add_group_refuses_values_out_of_range(
-        self, empty_site: FakeKonstantly, group_id: int, options: dict[str, Any]
+        self,
+        empty_site: FakeKonstantly,
+        group_id: Any,
+        options: dict[str, Any],
+        problem: str,
     ) -> None:
-        with pytest.raises(ValueError, match=r"must be|positive"):
+        with pytest.raises(FakeSiteError, match=re.escape(problem)):
             empty_site.add_group(group_id, [], **options)
 
-    def test_add_group_refuses_assignments_that_are_not_json(
-        self, empty_site: FakeKonstantly
+        assert empty_site.group_ids == ()
+
+    @pytest.mark.parametrize(
+        ("assignments", "problem"),
+        [
+            ("x", "The assignments of group 5 are a list of dicts, not str 'x'."),
+            (None, "The assignments of group 5 are a list of dicts, not NoneType"),
+            (
+                {"course": {}},
+                "The assignments of group 5 are a list of dicts, not dict "
+                "{'course': {}}.",
+            ),
+            (["x"], "Assignment 0 of group 5 is a dict, not str 'x'."),
+            ([{}, 3], "Assignment 1 of group 5 is a dict, not int 3."),
+        ],
+    )
+    def test_add_group_refuses_assignments_that_are_not_a_list_of_dicts(
+        self, empty_site: FakeKonstantly, assignments: Any, problem: str
     ) -> None:
-        with pytest.raises(ValueError, match="group 7 are not JSON"):
-            empty_site.add_group(7, [{"assignedAt": object()}])
+        with pytest.raises(FakeSiteError) as caught:
+            empty_site.add_group(5, assignments)
+
+        assert str(caught.value).startswith(problem)
+        assert empty_site.group_ids == ()
+
+    @pytest.mark.parametrize(
+        "assignments",
+        [[{"assignedAt": object()}], [{"course": {"tags": {1, 2}}}]],
+    )
+    def test_add_group_refuses_assignments_that_are_not_json(
+        self, empty_site: FakeKonstantly, assignments: Any
+    ) -> None:
+        with pytest.raises(FakeSiteError, match="group 7 are not JSON: "):
+            empty_site.add_group(7, assignments)
+
+    def test_add_group_serves_odd_assignments_as_they_are(
+        self, empty_site: FakeKonstantly, empty_http: httpx.Client
+    ) -> None:
+        odd: tuple[dict[str, Any], ...] = (
+            {"course": "not an object", "assignedAt": None},
+            {},
+        )
+        empty_site.add_group(5, odd)
+
+        response = empty_http.get("/groups/5/assignments")
+
+        assert response.status_code == 200
+        assert response.json() == {
+            "assignments": [{"course": "not an object", "assignedAt": None}, {}],
+            "totalCount": 2,
+        }
 
 
 class TestRawResponses:
@@ -460,6 +515,19 @@ class TestRawResponses:
             f"A raw response's body must be {BODY_TYPES} (sent as JSON), not {shown}."
         )
         assert empty_site.group_ids == ()
+
+    @pytest.mark.parametrize(
+        ("status", "problem"),
+        [
+            (99, "A raw response's status must be an integer from 100 to 599, not 99."),
+            ("200", "must be an integer from 100 to 599, not '200'."),
+        ],
+    )
+    def test_raw_response_refuses_a_bad_status(
+        self, empty_site: FakeKonstantly, status: Any, problem: str
+    ) -> None:
+        with pytest.raises(FakeSiteError, match=re.escape(problem)):
+            empty_site.set_raw_response(9, status, b"")
 
     def test_add_group_replaces_a_raw_response(
         self, site: FakeKonstantly, http: httpx.Client
@@ -683,24 +751,98 @@ class TestFaults:
         assert response.content == b""
 
     @pytest.mark.parametrize(
-        "build",
+        ("build", "problem"),
         [
-            lambda: Fault.status(99),
-            lambda: Fault.status(600),
-            lambda: Fault.delay(-1),
-            lambda: Fault.truncate(keep=-1),
-            lambda: Fault.trickle(interval=-0.1),
-            lambda: Fault.trickle(chunk=0),
-            lambda: Fault.redirect("/elsewhere", status=200),
+            (
+                lambda: Fault.status(99),
+                "A status fault's code must be an integer from 100 to 599, not 99.",
+            ),
+            (lambda: Fault.status(600), "from 100 to 599, not 600."),
+            (
+                lambda: Fault.status("503"),  # type: ignore[arg-type]
+                "from 100 to 599, not '503'.",
+            ),
+            (
+                lambda: Fault.delay(-1),
+                "A delay must be a number of seconds of 0 or more, not -1.",
+            ),
+            (lambda: Fault.delay(float("nan")), "of 0 or more, not nan."),
+            (
+                lambda: Fault.delay("1"),  # type: ignore[arg-type]
+                "of 0 or more, not '1'.",
+            ),
+            (
+                lambda: Fault.delay(float("inf")),
+                f"A delay must be at most {threading.TIMEOUT_MAX:.0f} seconds, the "
+                "longest a thread can wait, not inf.",
+            ),
+            (
+                lambda: Fault.truncate(keep=-1),
+                "A truncate fault's keep must be an integer of 0 or more, not -1.",
+            ),
+            (
+                lambda: Fault.truncate(keep=2.5),  # type: ignore[arg-type]
+                "of 0 or more, not 2.5.",
+            ),
+            (
+                lambda: Fault.trickle(0),
+                "A trickle interval must be a number of seconds above 0, not 0.",
+            ),
+            (lambda: Fault.trickle(interval=-0.1), "above 0, not -0.1."),
+            (lambda: Fault.trickle(float("nan")), "above 0, not nan."),
+            (
+                lambda: Fault.trickle(chunk=0),
+                "A trickle fault's chunk must be an integer of 1 or more, not 0.",
+            ),
+            (lambda: Fault.trickle(chunk=True), "of 1 or more, not True."),
+            (
+                lambda: Fault.redirect("/elsewhere", status=200),
+                "A redirect fault's status must be an integer from 300 to 399, "
+                "not 200.",
+            ),
         ],
     )
-    def test_fault_constructors_refuse_bad_arguments(self, build: Any) -> None:
-        with pytest.raises(ValueError, match="not"):
+    def test_fault_constructors_refuse_bad_arguments(
+        self, build: Any, problem: str
+    ) -> None:
+        with pytest.raises(FakeSiteError) as caught:
             build()
 
-    def test_inject_refuses_zero_times(self, site: FakeKonstantly) -> None:
-        with pytest.raises(ValueError, match="1 or more times, not 0"):
-            site.inject(Fault.drop(), times=0)
+        assert str(caught.value).endswith(problem)
+
+    @pytest.mark.parametrize(
+        ("times", "problem"),
+        [
+            (0, "A fault's times must be an integer of 1 or more, not 0."),
+            (-2, "A fault's times must be an integer of 1 or more, not -2."),
+            (True, "A fault's times must be an integer of 1 or more, not True."),
+            (1.0, "A fault's times must be an integer of 1 or more, not 1.0."),
+        ],
+    )
+    def test_inject_refuses_times_that_are_not_a_positive_int(
+        self, site: FakeKonstantly, http: httpx.Client, times: Any, problem: str
+    ) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            site.inject(Fault.drop(), times=times)
+
+        assert str(caught.value) == problem
+        assert http.get("/groups/123/assignments").status_code == 200
+
+    @pytest.mark.parametrize(
+        ("fault", "shown"),
+        [("x", "str 'x'"), (Fault.drop, "method <bound method")],
+    )
+    def test_inject_refuses_what_is_not_a_fault(
+        self, site: FakeKonstantly, http: httpx.Client, fault: Any, shown: str
+    ) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            site.inject(fault)
+
+        assert str(caught.value).startswith(
+            "inject() takes a Fault, such as Fault.status(503) or Fault.drop(), "
+            f"not {shown}"
+        )
+        assert http.get("/groups/123/assignments").status_code == 200
 
 
 class TestRecording:
@@ -791,9 +933,21 @@ class TestLatencyAndLifecycle:
         assert time.monotonic() - started >= 0.2
         assert (found.status_code, not_found.status_code) == (200, 404)
 
-    def test_negative_latency_is_refused(self, site: FakeKonstantly) -> None:
-        with pytest.raises(ValueError, match=re.escape("0 or more, not -0.5")):
-            site.latency = -0.5
+    @pytest.mark.parametrize("latency", [-0.5, float("nan"), "0.1", None])
+    def test_latency_that_is_not_a_number_of_0_or_more_is_refused(
+        self, site: FakeKonstantly, latency: Any
+    ) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            site.latency = latency
+
+        assert str(caught.value) == (
+            f"The latency must be a number of seconds of 0 or more, not {latency!r}."
+        )
+        assert site.latency == 0.0
+
+    def test_latency_given_to_the_constructor_is_checked_too(self) -> None:
+        with pytest.raises(FakeSiteError, match="0 or more, not -1"):
+            FakeKonstantly(latency=-1)
 
     def test_base_url_names_the_loopback_port(self, site: FakeKonstantly) -> None:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/openapi/v1", site.base_url)
@@ -867,9 +1021,23 @@ class TestLatencyAndLifecycle:
         with pytest.raises(FakeSiteError, match="loopback only"):
             FakeKonstantly(host=host)
 
-    def test_empty_api_key_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="non-empty api_key"):
-            FakeKonstantly(api_key="")
+    @pytest.mark.parametrize("api_key", ["", None, b"key"])
+    def test_api_key_that_is_not_a_non_empty_str_is_refused(self, api_key: Any) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            FakeKonstantly(api_key=api_key)
+
+        assert str(caught.value) == (
+            f"The fake site needs a non-empty str as api_key, not {api_key!r}."
+        )
+
+    @pytest.mark.parametrize("port", [-1, 65536, "8080", True])
+    def test_port_that_is_not_a_port_number_is_refused(self, port: Any) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            FakeKonstantly(port=port)
+
+        assert str(caught.value) == (
+            f"Ports run from 0 (any free port) to 65535, not {port!r}."
+        )
 
     def test_site_listens_on_ipv6_loopback(self) -> None:
         site = FakeKonstantly(host="::1")

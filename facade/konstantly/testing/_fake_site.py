@@ -29,7 +29,6 @@ AssignmentList body each, and are served unless `FakeKonstantly(bundled=False)`:
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import functools
 import http
@@ -202,12 +201,10 @@ class Fault:
             The fault.
 
         Raises:
-            ValueError: If `code` is not an HTTP status code.
-            FakeSiteError: If `body` is of another type or cannot be encoded.
+            FakeSiteError: If `code` is not an HTTP status code, or `body` is
+                of another type or cannot be encoded.
         """
-        if not 100 <= code <= 599:
-            message = f"A status fault needs an HTTP status code, not {code!r}."
-            raise ValueError(message)
+        _check_int("A status fault's code", code, 100, 599)
 
         if body is None:
             encoded = _error_body(code, _reason_phrase(code))
@@ -224,13 +221,13 @@ class Fault:
         """Wait, then answer normally.
 
         Args:
-            seconds: How long to wait before answering.
+            seconds: How long to wait before answering, 0 or more.
 
         Returns:
             The fault.
 
         Raises:
-            ValueError: If `seconds` is negative.
+            FakeSiteError: If `seconds` is not a number of 0 or more.
         """
         _check_seconds("A delay", seconds)
         return cls(kind="delay", seconds=seconds)
@@ -252,18 +249,18 @@ class Fault:
         sees the connection end early.
 
         Args:
-            keep: How many body bytes to send; `None` sends half the body.
-                Values at or over the body's length are cut to one byte less.
+            keep: How many body bytes to send, 0 or more; `None` sends half the
+                body. Values at or over the body's length are cut to one byte
+                less.
 
         Returns:
             The fault.
 
         Raises:
-            ValueError: If `keep` is negative.
+            FakeSiteError: If `keep` is not an integer of 0 or more.
         """
-        if keep is not None and keep < 0:
-            message = f"A truncate fault keeps zero or more bytes, not {keep!r}."
-            raise ValueError(message)
+        if keep is not None:
+            _check_int("A truncate fault's keep", keep, 0)
 
         return cls(kind="truncate", keep=keep)
 
@@ -272,19 +269,19 @@ class Fault:
         """Send the real answer slowly: headers at once, then the body bit by bit.
 
         Args:
-            interval: Seconds to wait before each chunk of the body.
-            chunk: How many bytes each chunk holds.
+            interval: Seconds to wait before each chunk of the body, above 0
+                (a trickle without pauses is a normal answer).
+            chunk: How many bytes each chunk holds, 1 or more.
 
         Returns:
             The fault.
 
         Raises:
-            ValueError: If `interval` is negative or `chunk` is below 1.
+            FakeSiteError: If `interval` is not a number above 0 or `chunk`
+                is not an integer of 1 or more.
         """
-        _check_seconds("A trickle interval", interval)
-        if chunk < 1:
-            message = f"A trickle fault sends chunks of 1 byte or more, not {chunk!r}."
-            raise ValueError(message)
+        _check_seconds("A trickle interval", interval, positive=True)
+        _check_int("A trickle fault's chunk", chunk, 1)
 
         return cls(kind="trickle", seconds=interval, chunk=chunk)
 
@@ -300,11 +297,9 @@ class Fault:
             The fault.
 
         Raises:
-            ValueError: If `status` is not a 3xx code.
+            FakeSiteError: If `status` is not a 3xx code.
         """
-        if not 300 <= status <= 399:
-            message = f"A redirect fault needs a 3xx status, not {status!r}."
-            raise ValueError(message)
+        _check_int("A redirect fault's status", status, 300, 399)
 
         return cls(
             kind="redirect",
@@ -375,12 +370,12 @@ class FakeKonstantly:
             docstring); `False` starts with no groups at all.
         host: The loopback address to listen on.
         port: The port to listen on; 0 picks a free one.
-        latency: Seconds added to every request.
+        latency: Seconds added to every request, 0 or more.
 
     Raises:
-        ValueError: If `api_key` is empty or `latency` is negative.
-        FakeSiteError: If `host` is not a loopback address or `port` is not a
-            port number.
+        FakeSiteError: If `api_key` is empty or not a str, `latency` is not a
+            number of 0 or more, `host` is not a loopback address or `port`
+            is not a port number.
     """
 
     def __init__(
@@ -392,9 +387,11 @@ class FakeKonstantly:
         port: int = 0,
         latency: float = 0.0,
     ) -> None:
-        if not api_key:
-            message = "The fake site needs a non-empty api_key."
-            raise ValueError(message)
+        if not isinstance(api_key, str) or not api_key:
+            message = (
+                f"The fake site needs a non-empty str as api_key, not {api_key!r}."
+            )
+            raise FakeSiteError(message)
         _check_loopback(host)
         _check_port(port)
 
@@ -446,7 +443,11 @@ class FakeKonstantly:
 
     @property
     def latency(self) -> float:
-        """Seconds the site waits before answering any request."""
+        """Seconds the site waits before answering any request.
+
+        Raises:
+            FakeSiteError: When set to anything but a number of 0 or more.
+        """
         return self._latency
 
     @latency.setter
@@ -517,37 +518,55 @@ class FakeKonstantly:
     ) -> None:
         """Serve a group, replacing any group or raw response of that id.
 
+        Only the containers are checked: a list (or tuple) holding dicts (or
+        other mappings). What the dicts hold is sent as it is, however far it
+        strays from the API's schema, so a test can serve odd assignments.
+
         Args:
             group_id: The group's id, 1 or more.
             assignments: The group's assignments as the API sends them
                 (JSON-compatible dicts); the site keeps a copy.
-            total_count: The `totalCount` to announce; `None` announces the
-                real number. A larger number simulates a server that loses
-                assignments.
-            page_size: How many assignments one response holds; `None` sends
-                them all at once.
+            total_count: The `totalCount` to announce, 0 or more; `None`
+                announces the real number. A larger number simulates a server
+                that loses assignments.
+            page_size: How many assignments one response holds, 1 or more;
+                `None` sends them all at once.
             ignore_offset: Whether to ignore `offset` and always send the
                 first page, like a server that does not page.
 
         Raises:
-            ValueError: If a number is out of range or the assignments cannot
-                be encoded as JSON.
+            FakeSiteError: If a number is not an integer in its range,
+                `assignments` is not a list of dicts, or the assignments
+                cannot be encoded as JSON.
         """
         _check_group_id(group_id)
-        if total_count is not None and total_count < 0:
-            message = f"total_count must be 0 or more, not {total_count!r}."
-            raise ValueError(message)
-        if page_size is not None and page_size < 1:
-            message = f"page_size must be 1 or more (or None), not {page_size!r}."
-            raise ValueError(message)
+        if total_count is not None:
+            _check_int("total_count", total_count, 0)
+        if page_size is not None:
+            _check_int("page_size", page_size, 1)
+        if not isinstance(assignments, list | tuple):
+            message = (
+                f"The assignments of group {group_id} are a list of dicts, not "
+                f"{_describe_value(assignments)}."
+            )
+            raise FakeSiteError(message)
+        for index, item in enumerate(assignments):
+            if not isinstance(item, Mapping):
+                message = (
+                    f"Assignment {index} of group {group_id} is a dict, not "
+                    f"{_describe_value(item)}."
+                )
+                raise FakeSiteError(message)
         try:
-            _json_bytes(list(assignments))
-        except (TypeError, ValueError) as error:
+            encoded = _json_bytes([dict(item) for item in assignments])
+        except (TypeError, ValueError, RecursionError) as error:
             message = f"The assignments of group {group_id} are not JSON: {error}."
-            raise ValueError(message) from error
+            raise FakeSiteError(message) from error
 
         group = _Group(
-            assignments=tuple(copy.deepcopy(list(assignments))),
+            # Decoding what was encoded makes the copy, already in the shape
+            # it is served in (tuples as lists, keys as strings).
+            assignments=tuple(json.loads(encoded)),
             total_count=total_count,
             page_size=page_size,
             ignore_offset=ignore_offset,
@@ -577,13 +596,11 @@ class FakeKonstantly:
             headers: Response headers to send.
 
         Raises:
-            ValueError: If `group_id` or `status` is out of range.
-            FakeSiteError: If `body` is of another type or cannot be encoded.
+            FakeSiteError: If `group_id` or `status` is not an integer in its
+                range, or `body` is of another type or cannot be encoded.
         """
         _check_group_id(group_id)
-        if not 100 <= status <= 599:
-            message = f"A raw response needs an HTTP status code, not {status!r}."
-            raise ValueError(message)
+        _check_int("A raw response's status", status, 100, 599)
         encoded = _encode_body("A raw response's body", body)
 
         extra = dict(headers or {})
@@ -599,15 +616,21 @@ class FakeKonstantly:
         Faults are taken in the order they were queued, one per request.
 
         Args:
-            fault: What goes wrong.
-            times: How many requests in a row it happens to.
+            fault: What goes wrong, built with `Fault.status()`, `Fault.drop()`
+                or another of `Fault`'s class methods.
+            times: How many requests in a row it happens to, 1 or more.
 
         Raises:
-            ValueError: If `times` is below 1.
+            FakeSiteError: If `fault` is not a `Fault` or `times` is not an
+                integer of 1 or more.
         """
-        if times < 1:
-            message = f"A fault is injected 1 or more times, not {times!r}."
-            raise ValueError(message)
+        if not isinstance(fault, Fault):
+            message = (
+                f"inject() takes a Fault, such as Fault.status(503) or "
+                f"Fault.drop(), not {_describe_value(fault)}."
+            )
+            raise FakeSiteError(message)
+        _check_int("A fault's times", times, 1)
 
         with self._lock:
             self._faults.extend([fault] * times)
@@ -1013,7 +1036,8 @@ def _check_loopback(host: str) -> None:
     if host == "localhost":
         return
     try:
-        loopback = ipaddress.ip_address(host).is_loopback
+        # ip_address() takes integers too; a host is spelt as a str.
+        loopback = isinstance(host, str) and ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     if not loopback:
@@ -1025,21 +1049,50 @@ def _check_loopback(host: str) -> None:
 
 
 def _check_port(port: int) -> None:
-    if not 0 <= port <= 65535:
+    if not _is_int(port) or not 0 <= port <= 65535:
         message = f"Ports run from 0 (any free port) to 65535, not {port!r}."
         raise FakeSiteError(message)
 
 
 def _check_group_id(group_id: int) -> None:
-    if not 1 <= group_id <= _INT64_MAX:
+    if not _is_int(group_id) or not 1 <= group_id <= _INT64_MAX:
         message = f"Group ids are positive 64-bit integers, not {group_id!r}."
-        raise ValueError(message)
+        raise FakeSiteError(message)
 
 
-def _check_seconds(what: str, seconds: float) -> None:
-    if not seconds >= 0:  # Also refuses NaN.
-        message = f"{what} is a number of seconds of 0 or more, not {seconds!r}."
-        raise ValueError(message)
+def _check_int(what: str, value: int, minimum: int, maximum: int | None = None) -> None:
+    """Refuse anything but an int (a bool is not one) from minimum to maximum."""
+    if maximum is None:
+        in_range = _is_int(value) and minimum <= value
+        allowed = f"an integer of {minimum} or more"
+    else:
+        in_range = _is_int(value) and minimum <= value <= maximum
+        allowed = f"an integer from {minimum} to {maximum}"
+    if not in_range:
+        message = f"{what} must be {allowed}, not {value!r}."
+        raise FakeSiteError(message)
+
+
+def _check_seconds(what: str, seconds: float, *, positive: bool = False) -> None:
+    """Refuse anything but a number of seconds a thread can wait for."""
+    number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+    # Every comparison with NaN is false, so NaN fails here too.
+    if not number or not (seconds > 0 if positive else seconds >= 0):
+        allowed = "above 0" if positive else "of 0 or more"
+        message = f"{what} must be a number of seconds {allowed}, not {seconds!r}."
+        raise FakeSiteError(message)
+    if seconds > threading.TIMEOUT_MAX:
+        message = (
+            f"{what} must be at most {threading.TIMEOUT_MAX:.0f} seconds, the "
+            f"longest a thread can wait, not {seconds!r}."
+        )
+        raise FakeSiteError(message)
+
+
+def _is_int(value: object) -> bool:
+    # bool is an int subclass, but True as a count or an id is a mistake;
+    # IntEnum members such as http.HTTPStatus.OK are welcome.
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _parse_int(text: str) -> int | None:
