@@ -96,6 +96,14 @@ def exchange_raw(site: FakeKonstantly, request: bytes) -> bytes:
     return bytes(reply)
 
 
+def nested_lists(depth: int) -> list[Any]:
+    """A list inside a list ... `depth` lists deep, innermost empty."""
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 def course_ids(response: httpx.Response) -> list[int]:
     return [item["course"]["id"] for item in response.json()["assignments"]]
 
@@ -1267,10 +1275,26 @@ class TestServe:
     @pytest.mark.parametrize(
         ("content", "problem"),
         [
-            (b"{not json", "is not valid JSON"),
-            (b"\xff\xfe\x00", "is not valid JSON"),
+            (b"{not json", "is not valid JSON: Expecting property name"),
+            (b"\xff\xfe\x00", "is not UTF-8 text: the byte 0xff at offset 0"),
+            (
+                '{"assignments": [{"name": "Café"}], "totalCount": 1}'.encode(
+                    "latin-1"
+                ),
+                "is not UTF-8 text: the byte 0xe9 at offset 30 cannot start or "
+                "continue a character. Save it as UTF-8",
+            ),
+            (b"[" * 100_000, "nests arrays or objects more than 100 levels deep"),
             (b"[]", "holds neither an AssignmentList body"),
-            (b"{}", "holds neither an AssignmentList body"),
+            (b"{}", "is an empty object, which would serve no group at all"),
+            (
+                b'{"7": {"assignments": [], "totalCount": 0}, "7": {}}',
+                "has the name '7' twice in one object",
+            ),
+            (
+                b'{"assignments": [{"a": 1, "a": 2}], "totalCount": 1}',
+                "has the name 'a' twice in one object",
+            ),
             (b'{"assignments": {}, "totalCount": 0}', 'has no "assignments" array'),
             (b'{"assignments": [1], "totalCount": 1}', "that is not an object"),
             (b'{"assignments": []}', '"totalCount": null; it must be an integer'),
@@ -1278,6 +1302,8 @@ class TestServe:
             (b'{"assignments": [], "totalCount": true}', '"totalCount": true'),
             (b'{"seven": {"assignments": [], "totalCount": 0}}', "uses 'seven' as"),
             (b'{"0": {"assignments": [], "totalCount": 0}}', "uses '0' as a group"),
+            (b'{"9223372036854775808": []}', "uses '9223372036854775808' as a"),
+            (b'{"' + b"9" * 5000 + b'": []}', "uses '999999999999...9999999999999' as"),
             (b'{"7": []}', "Group 7 in the data file"),
         ],
     )
@@ -1289,6 +1315,91 @@ class TestServe:
 
         with pytest.raises(FakeSiteError, match=re.escape(problem)):
             serve(data=data)
+
+    def test_serve_refuses_two_keys_naming_one_group(self, tmp_path: Path) -> None:
+        data = tmp_path / "data.json"
+        body = {"assignments": [], "totalCount": 0}
+        data.write_text(json.dumps({"7": body, "8": body, "007": body}))
+
+        with pytest.raises(FakeSiteError) as caught:
+            serve(data=data)
+
+        assert str(caught.value) == (
+            f"The data file {str(data)!r} names group 7 twice, as '7' and '007'; "
+            "keep one of them."
+        )
+
+    def test_serve_serves_a_data_file_nested_100_levels_deep(
+        self, tmp_path: Path
+    ) -> None:
+        # The mapping, the body, "assignments" and an assignment are four levels.
+        body = {"assignments": [{"x": nested_lists(100 - 4)}], "totalCount": 1}
+        data = tmp_path / "data.json"
+        data.write_text(json.dumps({"7": body}))
+
+        process, line = start_serve(f"data={str(data)!r}")
+        try:
+            url = f"{base_url_of(line)}/groups/7/assignments"
+            response = httpx.get(url, headers={"X-API-KEY": "test-key"})
+        finally:
+            stop_serve(process)
+
+        assert response.json() == body
+
+    @pytest.mark.parametrize("depth", [101, 990, 100_000])
+    def test_serve_refuses_a_data_file_nested_deeper_than_100_levels(
+        self, tmp_path: Path, depth: int
+    ) -> None:
+        # The mapping and the body are two levels; the rest are arrays.
+        arrays = depth - 2
+        data = tmp_path / "data.json"
+        data.write_text(
+            '{"7": {"assignments": [], "totalCount": 0, "x": '
+            f"{'[' * arrays}{']' * arrays}}}}}"
+        )
+
+        with pytest.raises(FakeSiteError) as caught:
+            serve(data=data)
+
+        assert str(caught.value) == (
+            f"The data file {str(data)!r} nests arrays or objects more than 100 "
+            "levels deep; a data file needs five at most."
+        )
+
+    def test_serve_skips_a_byte_order_mark(self, tmp_path: Path) -> None:
+        body = b'{"assignments": [], "totalCount": 0}'
+        data = tmp_path / "body.json"
+        data.write_bytes(b"\xef\xbb\xbf" + body)
+
+        process, line = start_serve(f"data={str(data)!r}")
+        try:
+            url = f"{base_url_of(line)}/groups/123/assignments"
+            response = httpx.get(url, headers={"X-API-KEY": "test-key"})
+        finally:
+            rest = stop_serve(process)
+
+        assert response.content == body
+        assert rest == "Groups: 123\nPress Ctrl+C to stop.\n"
+
+    def test_fake_server_command_reports_a_deep_data_file_in_one_line(
+        self, tmp_path: Path
+    ) -> None:
+        data = tmp_path / "deep.json"
+        data.write_bytes(b"[" * 100_000)
+
+        completed = subprocess.run(
+            [sys.executable, "-m", "konstantly", "fake-server", "--data", str(data)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+        assert (completed.returncode, completed.stdout) == (2, "")
+        assert completed.stderr == (
+            f"FakeSiteError: The data file {str(data)!r} nests arrays or objects "
+            "more than 100 levels deep; a data file needs five at most.\n"
+        )
 
     def test_serve_reports_a_missing_data_file(self, tmp_path: Path) -> None:
         missing = tmp_path / "missing.json"

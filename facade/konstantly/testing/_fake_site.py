@@ -28,6 +28,7 @@ AssignmentList body each, and are served unless `FakeKonstantly(bundled=False)`:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import functools
@@ -65,6 +66,9 @@ _DIGITS = re.compile(r"[0-9]+")
 _GROUP_FILE = re.compile(r"group-(?P<group_id>[0-9]+)\.json")
 _DOCUMENTED_GROUP_ID = 123
 _INT64_MAX = 2**63 - 1
+# How deep a data file may nest arrays and objects: far more than an
+# AssignmentList needs, and far from Python's recursion limit.
+_MAX_DATA_DEPTH = 100
 # Bigger than any body a client of this API sends; a larger one ends the
 # connection instead of being read.
 _MAX_REQUEST_BODY = 1 << 20
@@ -892,23 +896,37 @@ def serve(
 ) -> None:
     """Run a fake Konstantly site in the foreground until SIGINT or SIGTERM.
 
-    The first line on stdout is `Fake Konstantly site at <base URL>`, flushed
-    at once, so a script can start the site and read where it is.
+    It prints three lines on stdout, flushed at once, so a script can start
+    the site and read where it is from the first:
+
+        Fake Konstantly site at http://127.0.0.1:8123/openapi/v1
+        Groups: 123, 200, 201, 202, 203
+        Press Ctrl+C to stop.
+
+    The base URL ends the first line; an IPv6 host is in brackets. The second
+    lists the group ids served, in increasing order. Errors are raised, never
+    printed, and nothing more is printed on stopping.
 
     Args:
         host: The loopback address to listen on.
         port: The port to listen on; 0 picks a free one.
-        data: A JSON file to serve instead of the bundled groups: either one
-            AssignmentList body, served as group 123, or an object mapping
-            group ids to AssignmentList bodies. `None` serves the bundled
-            groups.
+        data: A JSON file to serve instead of the bundled groups, in UTF-8
+            (a leading byte order mark is skipped): either one AssignmentList
+            body (an object with an "assignments" array of objects and an
+            integer "totalCount" of 0 or more), served byte for byte as group
+            123, or an object mapping group ids (positive integers written in
+            digits, such as "7") to AssignmentList bodies. An empty object is
+            refused, since it would serve no group at all. `None` serves the
+            bundled groups.
         api_key: The API key to accept; `None` takes `$KONSTANTLY_API_KEY`,
             or `"test-key"` when that is unset or empty.
 
     Raises:
         FakeSiteError: If `host` is not a loopback address, the port is taken,
-            the data file is unreadable or not in one of the shapes above, or
-            the call is not made from the main thread (signals need it).
+            the data file is unreadable, not UTF-8, not JSON, nested too
+            deeply, holds a name twice in one object, names a group twice
+            (as "7" and "007") or is not in one of the shapes above, or the
+            call is not made from the main thread (signals need it).
     """
     if threading.current_thread() is not threading.main_thread():
         message = "serve() waits for signals, so call it from the main thread."
@@ -936,7 +954,7 @@ def serve(
             site._replace_groups(groups)
         with site:
             print(f"Fake Konstantly site at {site.base_url}", flush=True)
-            print(f"Groups: {', '.join(map(str, site.group_ids)) or 'none'}")
+            print(f"Groups: {', '.join(map(str, site.group_ids))}", flush=True)
             print("Press Ctrl+C to stop.", flush=True)
             # A timeout keeps the wait short enough for signal handlers to
             # run promptly on every platform.
@@ -957,16 +975,20 @@ def _load_data_file(path: str | os.PathLike[str]) -> dict[int, _Group]:
     except OSError as error:
         message = f"Cannot read the data file {name!r}: {error.strerror or error}."
         raise FakeSiteError(message) from error
-    try:
-        document = json.loads(raw)
-    except ValueError as error:
-        message = f"The data file {name!r} is not valid JSON: {error}."
-        raise FakeSiteError(message) from error
+    document = _parse_data_file(raw, name)
 
     if isinstance(document, dict) and "assignments" in document:
         where = f"The data file {name!r}"
-        return {_DOCUMENTED_GROUP_ID: _group_from_body(document, where, raw)}
-    if not isinstance(document, dict) or not document:
+        source = raw.removeprefix(codecs.BOM_UTF8)
+        return {_DOCUMENTED_GROUP_ID: _group_from_body(document, where, source)}
+    if isinstance(document, dict) and not document:
+        message = (
+            f"The data file {name!r} is an empty object, which would serve no "
+            'group at all; map a group id to a body, as in {"7": '
+            '{"assignments": [], "totalCount": 0}}.'
+        )
+        raise FakeSiteError(message)
+    if not isinstance(document, dict):
         message = (
             f"The data file {name!r} holds neither an AssignmentList body (an "
             'object with "assignments" and "totalCount") nor an object mapping '
@@ -974,18 +996,98 @@ def _load_data_file(path: str | os.PathLike[str]) -> dict[int, _Group]:
         )
         raise FakeSiteError(message)
 
-    groups = {}
+    groups: dict[int, _Group] = {}
+    keys: dict[int, str] = {}
     for key, body in document.items():
         group_id = _parse_int(key)
-        if group_id is None or not 1 <= group_id <= _INT64_MAX:
+        if group_id is None or group_id < 1:
             message = (
-                f"The data file {name!r} uses {key!r} as a group id; group ids "
-                "are positive integers."
+                f"The data file {name!r} uses {reprlib.repr(key)} as a group id; "
+                'group ids are positive 64-bit integers written in digits, such as "7".'
             )
             raise FakeSiteError(message)
+        if group_id in keys:
+            message = (
+                f"The data file {name!r} names group {group_id} twice, as "
+                f"{keys[group_id]!r} and {key!r}; keep one of them."
+            )
+            raise FakeSiteError(message)
+        keys[group_id] = key
         where = f"Group {key} in the data file {name!r}"
         groups[group_id] = _group_from_body(body, where)
     return groups
+
+
+def _parse_data_file(raw: bytes, name: str) -> Any:
+    """The JSON value in a data file's bytes; a FakeSiteError says what is wrong."""
+    try:
+        # RFC 8259, section 8.1: JSON between systems is UTF-8, and a parser
+        # may skip a byte order mark, which some editors write.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        message = (
+            f"The data file {name!r} is not UTF-8 text: the byte "
+            f"{raw[error.start]:#04x} at offset {error.start} cannot start or "
+            "continue a character. Save it as UTF-8, the encoding JSON uses."
+        )
+        raise FakeSiteError(message) from error
+
+    too_deep = (
+        f"The data file {name!r} nests arrays or objects more than "
+        f"{_MAX_DATA_DEPTH} levels deep; a data file needs five at most."
+    )
+    try:
+        document = json.loads(text, object_pairs_hook=_object_with_unique_names)
+    except _DuplicateNameError as error:
+        message = (
+            f"The data file {name!r} has the name {error.name!r} twice in one "
+            "object, and all but the last would be lost; keep one of them."
+        )
+        raise FakeSiteError(message) from error
+    except RecursionError as error:
+        raise FakeSiteError(too_deep) from error
+    except ValueError as error:
+        message = f"The data file {name!r} is not valid JSON: {error}."
+        raise FakeSiteError(message) from error
+
+    # Python's own limit is near 1000 levels and depends on how deep the call
+    # stack already is, so a file just under it here could fail later, when
+    # a serving thread encodes it again.
+    if _nesting_depth(document) > _MAX_DATA_DEPTH:
+        raise FakeSiteError(too_deep)
+    return document
+
+
+class _DuplicateNameError(Exception):
+    """A JSON object holds the same name twice."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _object_with_unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a name given twice (RFC 8259, section 4)."""
+    value: dict[str, Any] = {}
+    for name, item in pairs:
+        if name in value:
+            raise _DuplicateNameError(name)
+        value[name] = item
+    return value
+
+
+def _nesting_depth(document: Any) -> int:
+    """How many arrays and objects deep a decoded JSON value goes, without recursion."""
+    deepest = 0
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth)
+            pending.extend((item, depth + 1) for item in value)
+    return deepest
 
 
 def _group_from_body(body: Any, where: str, source: bytes | None = None) -> _Group:
