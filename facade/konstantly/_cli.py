@@ -446,7 +446,8 @@ def _add_fake_server_parser(commands: Any) -> None:
         help="serve a fake Konstantly site on this machine, for trying things out",
         description=(
             "Serve a fake Konstantly site in the foreground until interrupted. "
-            "Its first line of output is its base URL. It accepts the key in "
+            "Its first line of output, 'Fake Konstantly site at URL', names its "
+            "base URL. It listens on loopback only, and accepts the key in "
             f"${API_KEY_VARIABLE}, or 'test-key' when that is unset."
         ),
     )

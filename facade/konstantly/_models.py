@@ -44,6 +44,8 @@ class Course:
         self.name: str = raw.name
         self.annotation: str = raw.annotation
         self.is_draft: bool = raw.is_draft
+        # Limitation: the schema has no "not set" for required times, so a 0
+        # here is read as the epoch, 1970-01-01.
         self.created_at = from_unix(raw.created_at)
         self.updated_at = from_unix(raw.updated_at)
         published_at = raw.published_at

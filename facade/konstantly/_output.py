@@ -195,6 +195,9 @@ def render_table(
     return "\n".join(lines) + "\n"
 
 
+# Limitation: JSON and CSV hold one record per assignment and nothing else, so
+# which groups failed or arrived incomplete shows only on stderr and in the
+# exit status, not in the file itself.
 def render_json(rows: Sequence[Row], *, zone: tzinfo, now: datetime) -> str:
     """Render rows as a JSON array of `assignment_record` objects.
 
