@@ -4,7 +4,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -14,8 +14,6 @@ from ._models import GroupAssignments
 from ._pagination import Pager
 
 if TYPE_CHECKING:
-    from konstantly_openapi.models import AssignmentList
-
     from ._client import AsyncKonstantly, Konstantly
 
 __all__ = ["MAX_CONCURRENCY", "AsyncGroups", "Groups", "check_group_id"]
@@ -71,7 +69,7 @@ class Groups:
 
         offset: int | None = 0
         while offset is not None:
-            page: AssignmentList = policy.retrying()(
+            page: dict[str, Any] = policy.retrying()(
                 client._fetch_page, group_id, offset, call_timeout
             )
             offset = pager.add(page)
@@ -167,7 +165,7 @@ class AsyncGroups:
 
         offset: int | None = 0
         while offset is not None:
-            page: AssignmentList = await policy.async_retrying()(
+            page: dict[str, Any] = await policy.async_retrying()(
                 client._fetch_page, group_id, offset, call_timeout
             )
             offset = pager.add(page)

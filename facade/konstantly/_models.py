@@ -2,14 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from enum import Enum
-from typing import overload
+from typing import Any, Final, cast, overload
 
 from konstantly_openapi.models import Assignment as RawAssignment
-from konstantly_openapi.models import Course as RawCourse
 
 from ._deadlines import Deadline, DeadlinePeriod, from_unix
-from ._errors import InvalidArgumentError, ResponseValidationError
+from ._errors import InvalidArgumentError
 
 __all__ = ["Assignment", "Course", "GroupAssignments"]
 
@@ -29,27 +27,43 @@ class Course:
             was (the server sends 0 or leaves the field out).
     """
 
-    __slots__ = (
-        "annotation",
-        "created_at",
-        "id",
-        "is_draft",
-        "name",
-        "published_at",
-        "updated_at",
-    )
+    # A view over the checked body: a value is converted when it is read, so
+    # a large group costs little more than its decoded JSON.
+    __slots__ = ("_data",)
 
-    def __init__(self, raw: RawCourse) -> None:
-        self.id: int = raw.id
-        self.name: str = raw.name
-        self.annotation: str = raw.annotation
-        self.is_draft: bool = raw.is_draft
-        # Limitation: the schema has no "not set" for required times, so a 0
-        # here is read as the epoch, 1970-01-01.
-        self.created_at = from_unix(raw.created_at)
-        self.updated_at = from_unix(raw.updated_at)
-        published_at = raw.published_at
-        self.published_at = from_unix(published_at) if published_at else None
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    @property
+    def id(self) -> int:
+        return cast(int, self._data["id"])
+
+    @property
+    def name(self) -> str:
+        return cast(str, self._data["name"])
+
+    @property
+    def annotation(self) -> str:
+        return cast(str, self._data["annotation"])
+
+    @property
+    def is_draft(self) -> bool:
+        return cast(bool, self._data["isDraft"])
+
+    # Limitation: the schema has no "not set" for required times, so a 0 in
+    # createdAt or updatedAt is read as the epoch, 1970-01-01.
+    @property
+    def created_at(self) -> datetime:
+        return from_unix(self._data["createdAt"])
+
+    @property
+    def updated_at(self) -> datetime:
+        return from_unix(self._data["updatedAt"])
+
+    @property
+    def published_at(self) -> datetime | None:
+        published_at = self._data.get("publishedAt")
+        return from_unix(published_at) if published_at else None
 
     def __repr__(self) -> str:
         return f"Course(id={self.id!r}, name={self.name!r})"
@@ -67,18 +81,44 @@ class Assignment:
             server added that this version does not know.
     """
 
-    __slots__ = ("assigned_at", "course", "deadline", "raw")
+    __slots__ = ("_course", "_data", "_deadline", "_raw", "_timezone")
 
-    def __init__(self, raw: RawAssignment, timezone: tzinfo) -> None:
-        self.raw = raw
-        self.course = Course(raw.course)
-        self.assigned_at = from_unix(raw.assigned_at)
-        self.deadline = _deadline(raw, self.assigned_at, timezone)
+    def __init__(self, data: dict[str, Any], timezone: tzinfo) -> None:
+        self._data = data
+        self._timezone = timezone
+        self._course: Course | None = None
+        self._deadline: Deadline | object | None = _NOT_YET
+        self._raw: RawAssignment | None = None
+
+    @property
+    def course(self) -> Course:
+        if self._course is None:
+            self._course = Course(self._data["course"])
+        return self._course
+
+    @property
+    def assigned_at(self) -> datetime:
+        return from_unix(self._data["assignedAt"])
+
+    @property
+    def deadline(self) -> Deadline | None:
+        deadline = self._deadline
+        if deadline is _NOT_YET:
+            deadline = self._deadline = _deadline(self._data, self._timezone)
+        return cast(Deadline | None, deadline)
+
+    @property
+    def raw(self) -> RawAssignment:
+        # The generated model is the API's own type; it is built on first use.
+        if self._raw is None:
+            self._raw = RawAssignment.from_dict(self._data)
+        return self._raw
 
     @property
     def due_at(self) -> datetime | None:
         """The due time (UTC), or None without a deadline or a known period."""
-        return self.deadline.due_at if self.deadline is not None else None
+        deadline = self.deadline
+        return deadline.due_at if deadline is not None else None
 
     def time_left(self, now: datetime | None = None) -> timedelta | None:
         """
@@ -118,36 +158,22 @@ class Assignment:
         )
 
 
-def _deadline(
-    raw: RawAssignment, assigned_at: datetime, timezone: tzinfo
-) -> Deadline | None:
-    deadline_at = raw.deadline_at
+_NOT_YET: Final = object()
+
+
+def _deadline(data: dict[str, Any], timezone: tzinfo) -> Deadline | None:
+    deadline_at = data.get("deadlineAt")
     # The API sends 0 for "not set"; a positive time wins over any period.
-    if isinstance(deadline_at, int) and deadline_at > 0:
+    if deadline_at:
         return Deadline(from_unix(deadline_at), None, timezone)
 
-    raw_period = raw.deadline_period
+    raw_period = data.get("deadlinePeriod")
     if not raw_period:
         return None
-    measure = raw_period.measure
-    period = DeadlinePeriod(
-        measure.value if isinstance(measure, Enum) else measure, raw_period.value
-    )
-    return Deadline(period.add_to(assigned_at, timezone), period, timezone)
-
-
-def build_assignment(raw: RawAssignment, timezone: tzinfo, path: str) -> Assignment:
-    """An Assignment from a checked raw model; a due time past 9999 is an error."""
-    try:
-        return Assignment(raw, timezone)
-    except OverflowError:
-        period = raw.deadline_period
-        length = f"{period.value} {period.measure}" if period else "its period"
-        message = (
-            f"The deadline at {path} lies beyond the year 9999: {length} after "
-            f"{raw.assigned_at!r}."
-        )
-        raise ResponseValidationError(message, path=f"{path}.deadlinePeriod") from None
+    period = DeadlinePeriod(raw_period["measure"], raw_period["value"])
+    # The body's checks keep every known period's end before the year 10000.
+    due_at = period.add_to(from_unix(data["assignedAt"]), timezone)
+    return Deadline(due_at, period, timezone)
 
 
 class GroupAssignments(Sequence[Assignment]):

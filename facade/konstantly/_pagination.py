@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import logging
 from datetime import tzinfo
+from typing import Any
 
-from konstantly_openapi.models import Assignment as RawAssignment
-from konstantly_openapi.models import AssignmentList
-
-from ._models import Assignment, GroupAssignments, build_assignment
+from ._deadlines import KNOWN_MEASURES
+from ._models import Assignment, GroupAssignments
 
 __all__ = ["Pager"]
 
@@ -30,7 +29,7 @@ class Pager:
         self._pages = 0
         self._unknown_measures: set[str] = set()
 
-    def add(self, page: AssignmentList) -> int | None:
+    def add(self, page: dict[str, Any]) -> int | None:
         """
         Take one page in; returns the offset of the next page, or None when done.
 
@@ -40,23 +39,33 @@ class Pager:
         on `totalCount`, the largest count is the one to meet.
         """
         self._pages += 1
-        if page.total_count != self._total_count and self._pages > 1:
+        total_count: int = page["totalCount"]
+        if total_count != self._total_count and self._pages > 1:
             logger.debug(
                 "group %d: page %d announces %d assignments, earlier pages %d",
                 self._group_id,
                 self._pages,
-                page.total_count,
+                total_count,
                 self._total_count,
             )
-        self._total_count = max(self._total_count, page.total_count)
+        self._total_count = max(self._total_count, total_count)
 
+        items: list[dict[str, Any]] = page["assignments"]
         fresh = 0
-        for index, raw in enumerate(page.assignments):
-            key = _identity(raw)
+        for item in items:
+            # A course is assigned to a group once at a given time.
+            key = (item["course"]["id"], item["assignedAt"])
             if key in self._seen:
                 continue
             self._seen.add(key)
-            self._assignments.append(self._build(raw, index))
+            self._assignments.append(Assignment(item, self._timezone))
+            period = item.get("deadlinePeriod")
+            if (
+                period
+                and period["measure"] not in KNOWN_MEASURES
+                and not item.get("deadlineAt")
+            ):
+                self._unknown_measures.add(period["measure"])
             fresh += 1
 
         arrived = len(self._assignments)
@@ -69,7 +78,7 @@ class Pager:
             self._total_count,
             self._pages,
         )
-        if fresh < len(page.assignments) or not fresh:
+        if fresh < len(items) or not fresh:
             reason = "a page brought nothing new"
         elif self._pages >= MAX_PAGES:
             reason = f"{MAX_PAGES} pages"
@@ -100,15 +109,3 @@ class Pager:
             self._assignments,
             total_count=self._total_count,
         )
-
-    def _build(self, raw: RawAssignment, index: int) -> Assignment:
-        assignment = build_assignment(raw, self._timezone, f"assignments[{index}]")
-        period = assignment.deadline.period if assignment.deadline else None
-        if period is not None and not period.is_known:
-            self._unknown_measures.add(period.measure)
-        return assignment
-
-
-def _identity(raw: RawAssignment) -> tuple[int, int]:
-    # A course is assigned to a group once at a given time.
-    return raw.course.id, raw.assigned_at

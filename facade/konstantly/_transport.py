@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,12 +33,10 @@ __all__ = [
 
 @dataclass(slots=True)
 class Attempt:
-    """One try of one request: its limits, its body check, and its answer."""
+    """One try of one request: its timeouts, and the deadline they add up to."""
 
     timeout: httpx.Timeout
-    validate: Callable[[Any], None] | None = None
     deadline: float = field(init=False)
-    response: httpx.Response | None = None
 
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + budget(self.timeout)
