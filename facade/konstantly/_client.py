@@ -163,7 +163,53 @@ def _transport_error(error: httpx.HTTPError) -> APIConnectionError:
     return APIConnectionError(f"The request failed: {type(error).__name__}: {details}.")
 
 
-class Konstantly:
+class _ClientBase:
+    """The settings, the generated client and the rules both clients share."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        site: str | None = None,
+        base_url: str | None = None,
+        timezone: str | tzinfo = "UTC",
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 2,
+        max_retry_wait: float = 60.0,
+    ) -> None:
+        self._core = _Core(
+            api_key=api_key,
+            site=site,
+            base_url=base_url,
+            timezone=timezone,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+        )
+        settings = self._core.settings
+        self._api = GeneratedClient(base_url=settings.base_url)
+        self._options: dict[str, Any] = {
+            "base_url": settings.base_url,
+            "headers": self._core.headers,
+            "timeout": settings.timeout,
+            "follow_redirects": False,
+        }
+        self._connect()
+
+    def _connect(self) -> None:
+        """Give the generated client its httpx client, and the client its groups."""
+        raise NotImplementedError
+
+    @property
+    def timezone(self) -> tzinfo:
+        """The calendar that relative deadlines are counted in."""
+        return self._core.settings.timezone
+
+    def __repr__(self) -> str:
+        return self._core.repr(type(self).__name__)
+
+
+class Konstantly(_ClientBase):
     """
     A client for the Konstantly REST API.
 
@@ -189,44 +235,14 @@ class Konstantly:
         ConfigurationError: A setting is missing or invalid.
     """
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        site: str | None = None,
-        base_url: str | None = None,
-        timezone: str | tzinfo = "UTC",
-        timeout: float | httpx.Timeout = 30.0,
-        max_retries: int = 2,
-        max_retry_wait: float = 60.0,
-    ) -> None:
-        self._core = _Core(
-            api_key=api_key,
-            site=site,
-            base_url=base_url,
-            timezone=timezone,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
+    def _connect(self) -> None:
+        transport = httpx.HTTPTransport(limits=POOL_LIMITS)
+        self._api.set_httpx_client(
+            httpx.Client(
+                transport=_transport.SyncAttemptTransport(transport), **self._options
+            )
         )
-        settings = self._core.settings
-        http_client = httpx.Client(
-            base_url=settings.base_url,
-            headers=self._core.headers,
-            timeout=settings.timeout,
-            follow_redirects=False,
-            transport=_transport.SyncAttemptTransport(
-                httpx.HTTPTransport(limits=POOL_LIMITS)
-            ),
-        )
-        self._api = GeneratedClient(base_url=settings.base_url)
-        self._api.set_httpx_client(http_client)
         self.groups = Groups(self)
-
-    @property
-    def timezone(self) -> tzinfo:
-        """The calendar that relative deadlines are counted in."""
-        return self._core.settings.timezone
 
     def close(self) -> None:
         """Release the client's connections; the client cannot be used after."""
@@ -246,9 +262,6 @@ class Konstantly:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return self._core.repr(type(self).__name__)
 
     def _fetch_page(
         self, group_id: int, offset: int, timeout: httpx.Timeout
@@ -273,7 +286,7 @@ def _page_request(group_id: int, offset: int) -> dict[str, Any]:
     return list_group_assignments._get_kwargs(group_id, offset=offset)
 
 
-class AsyncKonstantly:
+class AsyncKonstantly(_ClientBase):
     """
     An asynchronous client for the Konstantly REST API.
 
@@ -284,44 +297,14 @@ class AsyncKonstantly:
         ConfigurationError: A setting is missing or invalid.
     """
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        site: str | None = None,
-        base_url: str | None = None,
-        timezone: str | tzinfo = "UTC",
-        timeout: float | httpx.Timeout = 30.0,
-        max_retries: int = 2,
-        max_retry_wait: float = 60.0,
-    ) -> None:
-        self._core = _Core(
-            api_key=api_key,
-            site=site,
-            base_url=base_url,
-            timezone=timezone,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
+    def _connect(self) -> None:
+        transport = httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
+        self._api.set_async_httpx_client(
+            httpx.AsyncClient(
+                transport=_transport.AsyncAttemptTransport(transport), **self._options
+            )
         )
-        settings = self._core.settings
-        http_client = httpx.AsyncClient(
-            base_url=settings.base_url,
-            headers=self._core.headers,
-            timeout=settings.timeout,
-            follow_redirects=False,
-            transport=_transport.AsyncAttemptTransport(
-                httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
-            ),
-        )
-        self._api = GeneratedClient(base_url=settings.base_url)
-        self._api.set_async_httpx_client(http_client)
         self.groups = AsyncGroups(self)
-
-    @property
-    def timezone(self) -> tzinfo:
-        """The calendar that relative deadlines are counted in."""
-        return self._core.settings.timezone
 
     async def aclose(self) -> None:
         """Release the client's connections; the client cannot be used after."""
@@ -341,9 +324,6 @@ class AsyncKonstantly:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return self._core.repr(type(self).__name__)
 
     async def _fetch_page(
         self, group_id: int, offset: int, timeout: httpx.Timeout

@@ -15,6 +15,7 @@ from ._pagination import Pager
 
 if TYPE_CHECKING:
     from ._client import AsyncKonstantly, Konstantly
+    from ._retry import RetryPolicy
 
 __all__ = ["MAX_CONCURRENCY", "AsyncGroups", "Groups", "check_group_id"]
 
@@ -62,9 +63,7 @@ class Groups:
             ResponseValidationError: The answer does not match the API's schema.
         """
         client = self._client
-        group_id = check_group_id(group_id)
-        policy, call_timeout = client._core.call_options(timeout, max_retries)
-        client._check_open()
+        group_id, policy, call_timeout = _start(client, group_id, timeout, max_retries)
         pager = Pager(group_id, client.timezone)
 
         offset: int | None = 0
@@ -158,9 +157,7 @@ class AsyncGroups:
         same.
         """
         client = self._client
-        group_id = check_group_id(group_id)
-        policy, call_timeout = client._core.call_options(timeout, max_retries)
-        client._check_open()
+        group_id, policy, call_timeout = _start(client, group_id, timeout, max_retries)
         pager = Pager(group_id, client.timezone)
 
         offset: int | None = 0
@@ -222,6 +219,19 @@ class AsyncGroups:
         if failures:
             raise failures[0]
         return {group_id: results[group_id] for group_id in ids}
+
+
+def _start(
+    client: Konstantly | AsyncKonstantly,
+    group_id: int,
+    timeout: float | httpx.Timeout | None,
+    max_retries: int | None,
+) -> tuple[int, RetryPolicy, httpx.Timeout]:
+    """Check a call's arguments and the client before anything is sent."""
+    group_id = check_group_id(group_id)
+    policy, call_timeout = client._core.call_options(timeout, max_retries)
+    client._check_open()
+    return group_id, policy, call_timeout
 
 
 def check_group_id(group_id: object) -> int:

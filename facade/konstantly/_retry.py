@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import tenacity
 
@@ -87,23 +88,20 @@ class RetryPolicy:
 
     def retrying(self) -> tenacity.Retrying:
         """A tenacity controller for a synchronous call."""
-        return tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_retries + 1),
-            wait=self.wait_seconds,
-            retry=tenacity.retry_if_exception(self.should_retry),
-            before_sleep=self._log_sleep,
-            reraise=True,
-        )
+        return tenacity.Retrying(**self._options())
 
     def async_retrying(self) -> tenacity.AsyncRetrying:
         """A tenacity controller for an asynchronous call."""
-        return tenacity.AsyncRetrying(
-            stop=tenacity.stop_after_attempt(self.max_retries + 1),
-            wait=self.wait_seconds,
-            retry=tenacity.retry_if_exception(self.should_retry),
-            before_sleep=self._log_sleep,
-            reraise=True,
-        )
+        return tenacity.AsyncRetrying(**self._options())
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
+            "wait": self.wait_seconds,
+            "retry": tenacity.retry_if_exception(self.should_retry),
+            "before_sleep": self._log_sleep,
+            "reraise": True,
+        }
 
     def _log_sleep(self, state: tenacity.RetryCallState) -> None:
         outcome = state.outcome
