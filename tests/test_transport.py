@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from collections.abc import Iterator
 
+import anyio
 import konstantly
 import pytest
 from konstantly import _transport
@@ -69,3 +73,88 @@ def test_body_within_the_limit_arrives_whole(
 def test_real_limit_is_far_beyond_any_group() -> None:
     """100,000 assignments take about 30 MiB; the limit leaves room for twice that."""
     assert _transport.MAX_BODY_BYTES == 64 * 2**20
+
+
+class _HangUpAfterEachAnswer:
+    """A server that closes every connection right after its answer.
+
+    It announces nothing about closing, so a client believes the connection
+    can be reused, and learns otherwise only by checking the socket.
+    """
+
+    BODY = b'{"assignments": [], "totalCount": 0}'
+    ANSWER = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    )
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._stopping = threading.Event()
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        port = self._listener.getsockname()[1]
+        return f"http://127.0.0.1:{port}/openapi/v1"
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    request += chunk
+                connection.sendall(self.ANSWER)
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+
+
+@pytest.fixture
+def hang_up_server() -> Iterator[_HangUpAfterEachAnswer]:
+    server = _HangUpAfterEachAnswer()
+    yield server
+    server.close()
+
+
+def test_sync_client_sees_a_connection_the_server_closed(
+    hang_up_server: _HangUpAfterEachAnswer,
+) -> None:
+    """A pooled connection closed by the server is replaced, not reused."""
+    with konstantly.Konstantly(
+        api_key="k", base_url=hang_up_server.base_url, max_retries=0
+    ) as client:
+        for _ in range(3):
+            assert client.groups.list_assignments(GROUP).total_count == 0
+            time.sleep(0.05)
+
+    assert hang_up_server.connections == 3
+
+
+@pytest.mark.anyio
+async def test_async_client_sees_a_connection_the_server_closed(
+    hang_up_server: _HangUpAfterEachAnswer,
+) -> None:
+    """The asynchronous pool replaces a closed connection the same way."""
+    async with konstantly.AsyncKonstantly(
+        api_key="k", base_url=hang_up_server.base_url, max_retries=0
+    ) as client:
+        for _ in range(3):
+            result = await client.groups.list_assignments(GROUP)
+            assert result.total_count == 0
+            await anyio.sleep(0.05)
+
+    assert hang_up_server.connections == 3
