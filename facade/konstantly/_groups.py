@@ -189,6 +189,10 @@ class AsyncGroups:
         self._client._core.call_options(timeout, max_retries)
         results: dict[int, GroupResult] = {}
         failures: list[Exception] = []
+        # Limitation: on a slow CPU the event loop, not the network, sets the
+        # pace: httpcore's pool checks every idle connection each time it
+        # hands one out. The thread pool of the synchronous client is not
+        # held back that way.
         semaphore = anyio.Semaphore(concurrency)
 
         def stop(error: Exception, scope: anyio.CancelScope) -> None:
