@@ -248,15 +248,18 @@ def parse_duration(text: str) -> timedelta:
     return amount * unit
 
 
-def _concurrency(text: str) -> int:
-    concurrency = _whole_number(text, at_most=MAX_CONCURRENCY)
-    if not concurrency:
+def _positive(text: str, what: str, *, at_most: int) -> int:
+    number = _whole_number(text, at_most=at_most)
+    if not number:
         message = (
-            f"invalid concurrency {_shown(text)}: use a whole number from 1 to "
-            f"{MAX_CONCURRENCY}"
+            f"invalid {what} {_shown(text)}: use a whole number from 1 to {at_most}"
         )
         raise argparse.ArgumentTypeError(message)
-    return concurrency
+    return number
+
+
+def _concurrency(text: str) -> int:
+    return _positive(text, "concurrency", at_most=MAX_CONCURRENCY)
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -293,14 +296,7 @@ def parse_group_id(text: str) -> int:
     Raises:
         argparse.ArgumentTypeError: the text is not such a number.
     """
-    group_id = _whole_number(text, at_most=MAX_GROUP_ID)
-    if not group_id:
-        message = (
-            f"invalid group id {_shown(text)}: use a whole number from 1 to "
-            f"{MAX_GROUP_ID}"
-        )
-        raise argparse.ArgumentTypeError(message)
-    return group_id
+    return _positive(text, "group id", at_most=MAX_GROUP_ID)
 
 
 def _parse_port(text: str) -> int:
