@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
 
@@ -17,7 +18,8 @@ def from_unix(seconds: int) -> datetime:
     """A UTC datetime from unix seconds, the same whatever the host's timezone."""
     # The epoch plus a timedelta, not datetime.fromtimestamp: the latter goes
     # through the C library, which differs between systems for old or far dates.
-    return EPOCH + timedelta(seconds=seconds)
+    # Positional (days, seconds) skips keyword parsing, a third of the cost.
+    return EPOCH + timedelta(0, seconds)
 
 
 class DeadlinePeriod:
@@ -61,14 +63,10 @@ class DeadlinePeriod:
         if self.measure not in KNOWN_MEASURES:
             return None
 
-        days = self.value * 7 if self.measure == "weeks" else self.value
-        step = (
-            relativedelta(months=self.value)
-            if self.measure == "months"
-            else relativedelta(days=days)
-        )
         try:
-            local_end = start.astimezone(timezone) + step
+            local_end = start.astimezone(timezone) + _calendar_step(
+                self.measure, self.value
+            )
         except ValueError as exc:  # a year past 9999, as date arithmetic says it
             raise OverflowError(str(exc)) from None
         # Aware arithmetic in Python keeps the wall-clock time; the offset is
@@ -89,6 +87,16 @@ class DeadlinePeriod:
 
     def __hash__(self) -> int:
         return hash((self.measure, self.value))
+
+
+@functools.lru_cache(maxsize=256)
+def _calendar_step(measure: str, value: int) -> relativedelta:
+    """The calendar step of a period in days, weeks or months."""
+    # A group's periods repeat a handful of values, and making a relativedelta
+    # costs about as much as adding one.
+    if measure == "months":
+        return relativedelta(months=value)
+    return relativedelta(days=value * 7 if measure == "weeks" else value)
 
 
 class Deadline:
