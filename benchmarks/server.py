@@ -1,7 +1,9 @@
 """The fake Konstantly site a benchmark talks to, in a process of its own.
 
-Run as `python -m benchmarks.server SITE`; it prints `BASE_URL API_KEY` on its
-first line and serves until its standard input closes. A process of its own
+Run as `python -m benchmarks.server SITE [--tls PEM]`; it prints `BASE_URL
+API_KEY` on its first line and serves until its standard input closes. With
+`--tls`, it answers over https with the key and certificate chain in PEM, as
+a real Konstantly site does. A process of its own
 keeps the server's work off the measured process's interpreter lock: with the
 server in the same process, every request it answers would be counted against
 the client being measured.
@@ -17,12 +19,19 @@ Sites:
 
 from __future__ import annotations
 
+import argparse
+import os
+import socket
+import ssl
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
+import trustme
 from konstantly.testing import FakeKonstantly, _fake_site
 
 from .bodies import make_assignments, make_body
@@ -65,10 +74,42 @@ def build_site(name: str) -> FakeKonstantly:
 
 
 @contextmanager
-def served(name: str) -> Iterator[tuple[str, str]]:
-    """Run the site `name` in a child process; yields its base URL and API key."""
+def trusted_certificate() -> Iterator[Path]:
+    """A certificate for 127.0.0.1 that this process trusts, as `--tls` takes it.
+
+    A certificate authority made for the run signs it; `SSL_CERT_FILE` names
+    that authority, and both httpx and urllib read it from there, so neither
+    client needs an option of its own to trust the site.
+    """
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    with tempfile.TemporaryDirectory() as folder:
+        authority_file = Path(folder, "authority.pem")
+        server_file = Path(folder, "server.pem")
+        authority.cert_pem.write_to_path(authority_file)
+        certificate.private_key_and_cert_chain_pem.write_to_path(server_file)
+        previous = os.environ.get("SSL_CERT_FILE")
+        os.environ["SSL_CERT_FILE"] = str(authority_file)
+        try:
+            yield server_file
+        finally:
+            if previous is None:
+                del os.environ["SSL_CERT_FILE"]
+            else:
+                os.environ["SSL_CERT_FILE"] = previous
+
+
+@contextmanager
+def served(name: str, *, tls: Path | None = None) -> Iterator[tuple[str, str]]:
+    """Run the site `name` in a child process; yields its base URL and API key.
+
+    With `tls`, a file from `trusted_certificate`, the site answers over https.
+    """
+    command = [sys.executable, "-m", "benchmarks.server", name]
+    if tls is not None:
+        command += ["--tls", str(tls)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.server", name],
+        command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -85,17 +126,39 @@ def served(name: str) -> Iterator[tuple[str, str]]:
 
 def main(argv: list[str]) -> int:
     """Serve the site named in `argv` until standard input closes."""
-    if len(argv) != 1 or argv[0] not in SITES:
-        print(f"usage: python -m benchmarks.server {{{','.join(SITES)}}}")
-        return 2
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.server")
+    parser.add_argument("site", choices=SITES)
+    parser.add_argument("--tls", metavar="PEM", help="answer over https")
+    arguments = parser.parse_args(argv)
 
     _fake_site._Server.request_queue_size = max(
         _fake_site._Server.request_queue_size, _LISTEN_BACKLOG
     )
-    with build_site(argv[0]) as site:
-        print(site.base_url, site.api_key, flush=True)
+    if arguments.tls:
+        _answer_over_tls(arguments.tls)
+    with build_site(arguments.site) as site:
+        base_url = site.base_url
+        if arguments.tls:
+            base_url = "https" + base_url.removeprefix("http")
+        print(base_url, site.api_key, flush=True)
         sys.stdin.read()
     return 0
+
+
+def _answer_over_tls(pem: str) -> None:
+    """Make the fake sites of this process speak TLS on every connection."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(pem)
+    accept = _fake_site._Server.get_request
+
+    def get_request(server: _fake_site._Server) -> tuple[socket.socket, Any]:
+        # The handshake runs here, on the thread that accepts connections; a
+        # failed one is an OSError, which socketserver drops with the
+        # connection. The calls a benchmark makes over TLS come one at a time.
+        connection, address = accept(server)
+        return context.wrap_socket(connection, server_side=True), address
+
+    _fake_site._Server.get_request = get_request  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":
