@@ -20,8 +20,8 @@ T = TypeVar("T", bound="Assignment")
 @_attrs_define
 class Assignment:
     """A course assigned to a group. The deadline is `deadlineAt` when it is
-    above 0; otherwise `deadlinePeriod`, counted from the moment a member
-    starts; with neither, the assignment has no deadline.
+    above 0; otherwise `deadlinePeriod`, counted from `assignedAt`; with
+    neither, the assignment has no deadline.
 
         Attributes:
             assigned_at (int): When the course was assigned to the group, in unix seconds (UTC). Example: 1443183322.
@@ -29,9 +29,9 @@ class Assignment:
             deadline_at (int | None | Unset): Absolute deadline, in unix seconds (UTC). `0`, `null` or a
                 missing field means no absolute deadline.
                  Example: 1444188932.
-            deadline_period (DeadlinePeriod | None | Unset): Relative deadline: a member must finish within this period
-                after
-                the course is assigned. `null` or a missing field means no period.
+            deadline_period (DeadlinePeriod | None | Unset): Relative deadline: a member must finish within this period.
+                Counted from `assignedAt`, it gives the group's due time. `null` or
+                a missing field means no period.
     """
 
     assigned_at: int
