@@ -245,7 +245,11 @@ def test_overlapping_page_stops_without_duplicates(
     assert [request.args["offset"] for request, _ in httpserver.log] == ["0", "3"]
     assert course_ids(result) == [1, 2, 3, 4]
     assert result.complete is False
-    assert warnings() == [incomplete_warning(6, 4)]
+    assert warnings() == [
+        incomplete_warning(
+            6, 4, reason="a page repeated assignments it had sent already"
+        )
+    ]
 
 
 def test_server_that_invents_pages_is_stopped(

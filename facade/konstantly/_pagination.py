@@ -78,8 +78,10 @@ class Pager:
             self._total_count,
             self._pages,
         )
-        if fresh < len(items) or not fresh:
+        if not fresh:
             reason = "a page brought nothing new"
+        elif fresh < len(items):
+            reason = "a page repeated assignments it had sent already"
         elif self._pages >= MAX_PAGES:
             reason = f"{MAX_PAGES} pages"
         else:
