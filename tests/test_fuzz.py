@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import konstantly
@@ -23,6 +23,11 @@ from konstantly.testing import FakeKonstantly
 
 GROUP = 9
 MEASURES = ("hours", "days", "weeks", "months")
+NOW = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)
+ZERO = timedelta(0)
+# UTC+14, the furthest ahead of UTC: relative deadlines are counted in it, so
+# a due time near the year 9999 passes it here first.
+TIMEZONE = "Pacific/Kiritimati"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +39,11 @@ def site() -> Iterator[FakeKonstantly]:
 @pytest.fixture(scope="module")
 def client(site: FakeKonstantly) -> Iterator[konstantly.Konstantly]:
     with konstantly.Konstantly(
-        api_key=site.api_key, base_url=site.base_url, max_retries=0, timeout=5.0
+        api_key=site.api_key,
+        base_url=site.base_url,
+        timezone=TIMEZONE,
+        max_retries=0,
+        timeout=5.0,
     ) as running:
         yield running
 
@@ -177,17 +186,57 @@ BODIES = (
 
 
 def check_result(result: konstantly.GroupAssignments) -> None:
-    """A result that came out is whole: aware UTC times, no duplicates."""
+    """A result that came out is whole, and every value of it can be read.
+
+    Values are converted when first read, so each one is read here: a value
+    that could not be converted would surface only now.
+    """
     assert result.group_id == GROUP
     keys = [(a.course.id, a.raw.assigned_at) for a in result]
     assert len(keys) == len(set(keys))
     assert result.complete == (len(result) >= result.total_count)
     for assignment in result:
-        assert assignment.assigned_at.tzinfo is UTC
-        due_at = assignment.due_at
-        assert due_at is None or due_at.tzinfo is UTC
-        assert isinstance(assignment.course.name, str)
-        assert isinstance(assignment.course.is_draft, bool)
+        check_assignment(assignment)
+
+    by_due = result.sorted_by_due()
+    assert sorted(map(id, by_due)) == sorted(map(id, result))
+    assert all(a.is_overdue(NOW) for a in result.overdue(NOW))
+    assert all(
+        a.time_left(NOW) <= timedelta(days=7)
+        for a in result.due_within(timedelta(days=7), NOW)
+    )
+    assert repr(result)
+
+
+def check_assignment(assignment: konstantly.Assignment) -> None:
+    """Every value of one assignment: the right types, times aware and in UTC."""
+    course = assignment.course
+    for moment in (assignment.assigned_at, course.created_at, course.updated_at):
+        assert moment.tzinfo is UTC
+    assert course.published_at is None or course.published_at.tzinfo is UTC
+    assert isinstance(course.id, int)
+    assert isinstance(course.name, str)
+    assert isinstance(course.annotation, str)
+    assert isinstance(course.is_draft, bool)
+
+    deadline = assignment.deadline
+    due_at = assignment.due_at
+    assert due_at is None or due_at.tzinfo is UTC
+    if deadline is not None:
+        assert deadline.due_at == due_at
+        assert deadline.is_relative == (deadline.period is not None)
+        try:
+            due_for = deadline.due_for(NOW)
+        except konstantly.InvalidArgumentError:
+            due_for = None  # a long period after NOW may pass the year 9999
+        assert due_for is None or due_for.tzinfo is UTC
+    time_left = assignment.time_left(NOW)
+    assert time_left is None or time_left == due_at - NOW
+    assert assignment.is_overdue(NOW) == (time_left is not None and time_left < ZERO)
+
+    raw = assignment.raw.to_dict()
+    assert raw["assignedAt"] == int(assignment.assigned_at.timestamp())
+    assert repr(assignment)
 
 
 @settings(
