@@ -8,8 +8,9 @@ JSONDecodeError. Cases already covered by test_errors.py and
 test_deadlines.py are not repeated here.
 
 The second half is the chaos run: hundreds of calls against a FakeKonstantly
-that rate-limits, fails, drops, cuts and slows its answers at random, from a
-fixed seed. Run it with `pytest -s tests/test_chaos.py` to see its figures.
+that rate-limits, fails, drops, cuts, slows and stalls its answers at random,
+from a fixed seed; a stalled answer outlasts the timeout, so each call's
+deadline is put to the test too. Run it with `pytest -s tests/test_chaos.py` to see its figures.
 """
 
 from __future__ import annotations
@@ -450,6 +451,9 @@ def failing_fault(rng: random.Random) -> Injected:
         ),
         ("dropped connection", 18, Fault.drop),
         ("truncated body", 18, lambda: Fault.truncate(keep=rng.randrange(0, 400))),
+        # These two outlast the timeout, so the attempt's own deadline ends them.
+        ("stalled answer", 3, lambda: Fault.delay(TIMEOUT * 3)),
+        ("body trickled past the timeout", 3, lambda: Fault.trickle(interval=0.05)),
     ]
     kind, _, build = rng.choices(kinds, weights=[weight for _, weight, _ in kinds])[0]
     return Injected(kind, build())
