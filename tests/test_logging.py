@@ -170,6 +170,51 @@ def test_unknown_measure_is_one_warning_naming_it(
     assert warnings == [("konstantly._pagination", "WARNING", message)] * 2
 
 
+def test_unknown_measures_warn_once_each_across_pages(
+    site: FakeKonstantly, log: pytest.LogCaptureFixture
+) -> None:
+    """Three "years" over two pages and one "decades": one WARNING per unit."""
+
+    def assignment(course_id: int, measure: str) -> dict[str, Any]:
+        return {
+            "assignedAt": 1_700_000_000,
+            "deadlinePeriod": {"measure": measure, "value": 1},
+            "course": {
+                "id": course_id,
+                "name": f"Course {course_id}",
+                "annotation": "",
+                "isDraft": False,
+                "createdAt": 1_690_000_000,
+                "updatedAt": 1_690_000_000,
+            },
+        }
+
+    measures = ["years", "decades", "years", "years"]
+    site.add_group(
+        7,
+        [assignment(number, measure) for number, measure in enumerate(measures, 1)],
+        page_size=2,
+    )
+
+    with make_client(site) as client:
+        result = client.groups.list_assignments(7)
+
+    assert [str(a.deadline.period) for a in result if a.deadline] == [
+        f"1 {unit[:-1]}" for unit in measures
+    ]
+    assert [a.due_at for a in result] == [None] * 4
+    assert [request.query.get("offset") for request in site.requests] == [
+        ["0"],
+        ["2"],
+    ]
+    warnings = [entry[2] for entry in client_records(log) if entry[1] == "WARNING"]
+    assert warnings == [
+        f"group 7: deadlines in the unknown unit {unit!r} have no due time; "
+        "a newer version of this client may know it"
+        for unit in ("decades", "years")
+    ]
+
+
 def test_records_are_formatted_lazily(
     site: FakeKonstantly, log: pytest.LogCaptureFixture
 ) -> None:
