@@ -2,16 +2,21 @@
 
 Python examples run against a fake site, with the environment a user would
 have set. The example pytest test runs through pytester with the installed
-plugin. Each `konstantly` command of the shell examples runs as a process.
-The set-up commands (`make ...`, `pip install`) are what the suite itself is
-run by, so they are the only lines not run here.
+plugin. Each `konstantly` command of the shell examples runs as a process,
+and so do the benchmark commands, on a copy of `benchmarks/`. Outputs the
+README shows (the demo's table, the fake site's first lines) are compared with
+what the commands print. The set-up and check commands (`make demo`, `make
+test`, `make regen`, `pip install`, ...) are what the suite itself is run by,
+so they are the only lines not run here.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,8 +25,10 @@ from pathlib import Path
 import pytest
 from konstantly.testing import FakeKonstantly
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REPOSITORY = Path(__file__).resolve().parent.parent
+README = REPOSITORY / "README.md"
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_PORT = re.compile(r"127\.0\.0\.1:\d+")
 
 
 def _blocks(language: str) -> list[str]:
@@ -29,14 +36,33 @@ def _blocks(language: str) -> list[str]:
     return [body for lang, body in _BLOCK.findall(text) if lang == language]
 
 
+def _lines(block: str) -> list[str]:
+    """The commands of a shell block, without their comments."""
+    return [line.split("  #")[0].strip() for line in block.splitlines()]
+
+
+def _with_any_port(text: str) -> str:
+    return _PORT.sub("127.0.0.1:PORT", text)
+
+
 PYTHON_EXAMPLES = [block for block in _blocks("python") if "def test_" not in block]
 PYTEST_EXAMPLES = [block for block in _blocks("python") if "def test_" in block]
 COMMANDS = [
-    line.removeprefix("$ ").split("  #")[0].strip()
+    line.removeprefix("$ ")
     for block in _blocks("console")
-    for line in block.splitlines()
+    for line in _lines(block)
     if line.startswith("$ konstantly")
 ]
+BENCHMARK_COMMANDS = [
+    line
+    for block in _blocks("sh")
+    if "benchmarks" in block
+    for line in _lines(block)
+    if line
+]
+DEMO_OUTPUT, FAKE_SERVER_OUTPUT = (
+    block for block in _blocks("text") if "127.0.0.1:" in block
+)
 
 
 @pytest.fixture
@@ -54,6 +80,10 @@ def test_readme_has_examples_of_each_kind() -> None:
     assert len(PYTHON_EXAMPLES) >= 4
     assert len(PYTEST_EXAMPLES) == 1
     assert len(COMMANDS) >= 4
+    assert BENCHMARK_COMMANDS == [
+        "make bench",
+        ".venv/bin/python -m benchmarks.profile",
+    ]
 
 
 @pytest.mark.parametrize("source", PYTHON_EXAMPLES)
@@ -130,3 +160,93 @@ def test_shell_example_runs(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout or (tmp_path / "report.csv").exists()
+
+
+def test_error_example_prints_the_status_and_message(
+    site_environment: FakeKonstantly, tmp_path: Path
+) -> None:
+    """The Errors example catches the 404 of an unknown group, as it says."""
+    (source,) = [block for block in PYTHON_EXAMPLES if "NotFoundError" in block]
+    script = tmp_path / "example.py"
+    script.write_text(source, encoding="utf-8")
+
+    output = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+
+    assert output == "404 Group not found\n"
+
+
+def test_demo_prints_what_the_readme_shows() -> None:
+    """`make demo` prints the README's table, line for line, but for the port."""
+    environment = {**os.environ, "TZ": "America/New_York"}
+    environment.pop("KONSTANTLY_API_KEY", None)
+
+    output = subprocess.run(
+        [sys.executable, str(REPOSITORY / "scripts" / "demo.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env=environment,
+    ).stdout
+
+    assert _with_any_port(output) == _with_any_port(DEMO_OUTPUT)
+
+
+def test_fake_server_prints_what_the_readme_shows() -> None:
+    """`konstantly fake-server` starts with the README's three lines."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "konstantly", "fake-server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert server.stdout is not None
+    try:
+        printed = [server.stdout.readline() for _ in range(3)]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+
+    assert _with_any_port("".join(printed)) == _with_any_port(FAKE_SERVER_OUTPUT)
+
+
+def test_benchmark_commands_run(tmp_path: Path) -> None:
+    """The Performance section's commands run, on a copy of `benchmarks/`.
+
+    `make bench` runs `python -m benchmarks`; a copy keeps the committed
+    results.json as it is. Nothing is asserted on the figures themselves:
+    they depend on the machine.
+    """
+    makefile = (REPOSITORY / "Makefile").read_text(encoding="utf-8")
+    assert "bench: $(INSTALLED)\n\t$(BIN)/python -m benchmarks\n" in makefile
+    shutil.copytree(REPOSITORY / "benchmarks", tmp_path / "benchmarks")
+
+    def run(module: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", module],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=600,
+            check=True,
+        ).stdout
+
+    table = run("benchmarks")
+    profile = run("benchmarks.profile")
+
+    results = json.loads((tmp_path / "benchmarks" / "results.json").read_text())
+    scenarios = [scenario["scenario"] for scenario in results["scenarios"]]
+    assert scenarios == ["parse", "round-trips", "fan-out", "memory"]
+    for scenario in results["scenarios"]:
+        for ratio in scenario["ratios"]:
+            assert ratio["value"] > 0, ratio
+            assert ratio["met"] in (True, False, None), ratio
+            assert ratio["name"] in table
+    assert "list_assignments" in profile
