@@ -10,7 +10,8 @@ test_deadlines.py are not repeated here.
 The second half is the chaos run: hundreds of calls against a FakeKonstantly
 that rate-limits, fails, drops, cuts, slows and stalls its answers at random,
 from a fixed seed; a stalled answer outlasts the timeout, so each call's
-deadline is put to the test too. Run it with `pytest -s tests/test_chaos.py` to see its figures.
+deadline is put to the test too. Run it with `pytest -s tests/test_chaos.py`
+to see its figures.
 """
 
 from __future__ import annotations
