@@ -45,6 +45,21 @@ def _with_any_port(text: str) -> str:
     return _PORT.sub("127.0.0.1:PORT", text)
 
 
+def _run_python(
+    source: str, tmp_path: Path, *, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run `source` as a script of its own in a fresh interpreter."""
+    script = tmp_path / "example.py"
+    script.write_text(source, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=check,
+    )
+
+
 PYTHON_EXAMPLES = [block for block in _blocks("python") if "def test_" not in block]
 PYTEST_EXAMPLES = [block for block in _blocks("python") if "def test_" in block]
 COMMANDS = [
@@ -93,16 +108,7 @@ def test_python_example_runs(
     tmp_path: Path,
 ) -> None:
     """Each Python example runs to its end in a fresh interpreter."""
-    script = tmp_path / "example.py"
-    script.write_text(source, encoding="utf-8")
-
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _run_python(source, tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -112,16 +118,7 @@ def test_first_example_prints_the_documented_deadlines(
     site_environment: FakeKonstantly, tmp_path: Path
 ) -> None:
     """The library example prints both courses with their due times."""
-    script = tmp_path / "example.py"
-    script.write_text(PYTHON_EXAMPLES[0], encoding="utf-8")
-
-    output = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    output = _run_python(PYTHON_EXAMPLES[0], tmp_path, check=True).stdout
 
     # Two months on Berlin's calendar keep the wall-clock time, 14:16, across
     # the end of summer time: 12:16 UTC in September, 13:16 UTC in November.
@@ -167,16 +164,8 @@ def test_error_example_prints_the_status_and_message(
 ) -> None:
     """The Errors example catches the 404 of an unknown group, as it says."""
     (source,) = [block for block in PYTHON_EXAMPLES if "NotFoundError" in block]
-    script = tmp_path / "example.py"
-    script.write_text(source, encoding="utf-8")
 
-    output = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    output = _run_python(source, tmp_path, check=True).stdout
 
     assert output == "404 Group not found\n"
 
