@@ -1,8 +1,8 @@
 """Pytest fixtures for code that talks to Konstantly.
 
-Enable them with `-p konstantly.testing.pytest_plugin`, or with
-`pytest_plugins = ["konstantly.testing.pytest_plugin"]` in the top-level
-conftest.py:
+Installing konstantly registers this module with pytest (a `pytest11` entry
+point), so the fixtures need no `-p` option and no `pytest_plugins` line; a
+test only names them:
 
     def test_lists_the_documented_example(konstantly_client):
         assignments = konstantly_client.groups.list_assignments(123)
