@@ -234,8 +234,20 @@ def check_assignment(assignment: konstantly.Assignment) -> None:
     assert time_left is None or time_left == due_at - NOW
     assert assignment.is_overdue(NOW) == (time_left is not None and time_left < ZERO)
 
-    raw = assignment.raw.to_dict()
-    assert raw["assignedAt"] == int(assignment.assigned_at.timestamp())
+    # The generated model, built from the same body, says the same.
+    raw = assignment.raw
+    assert raw.assigned_at == int(assignment.assigned_at.timestamp())
+    assert (raw.course.id, raw.course.name) == (course.id, course.name)
+    assert (raw.course.annotation, raw.course.is_draft) == (
+        course.annotation,
+        course.is_draft,
+    )
+    assert raw.course.created_at == int(course.created_at.timestamp())
+    assert raw.course.updated_at == int(course.updated_at.timestamp())
+    published_at = course.published_at
+    assert (raw.course.published_at or None) == (
+        None if published_at is None else int(published_at.timestamp())
+    )
     assert repr(assignment)
 
 
