@@ -177,6 +177,56 @@ def test_days_keep_wall_clock_time_across_fall_back(
     assert assignment.due_at == utc(2021, 11, 7, 17)
 
 
+def test_day_ending_in_the_skipped_hour_moves_past_it(
+    fetch_assignments: Fetch, make_assignment: MakeAssignment
+) -> None:
+    """One day after Saturday 02:30 EST is Sunday 03:30 EDT: 02:30 never came."""
+    assignment = one_assignment(
+        fetch_assignments,
+        make_assignment,
+        assigned_at=unix(utc(2024, 3, 9, 7, 30)),
+        deadlinePeriod={"measure": "days", "value": 1},
+        timezone="America/New_York",
+    )
+
+    assert assignment.due_at == utc(2024, 3, 10, 7, 30)
+    assert assignment.due_at.astimezone(NEW_YORK).hour == 3
+
+
+def test_day_ending_in_the_repeated_hour_takes_the_first(
+    fetch_assignments: Fetch, make_assignment: MakeAssignment
+) -> None:
+    """One day after Saturday 01:30 EDT is Sunday's first 01:30, still EDT."""
+    assignment = one_assignment(
+        fetch_assignments,
+        make_assignment,
+        assigned_at=unix(utc(2024, 11, 2, 5, 30)),
+        deadlinePeriod={"measure": "days", "value": 1},
+        timezone="America/New_York",
+    )
+
+    assert assignment.due_at == utc(2024, 11, 3, 5, 30)
+
+
+@pytest.mark.parametrize("measure", ["hours", "days", "weeks", "months"])
+def test_zero_period_from_the_repeated_hour_is_the_assignment_time(
+    fetch_assignments: Fetch, make_assignment: MakeAssignment, measure: str
+) -> None:
+    """Zero units after the second 01:30 are that instant, not an hour before."""
+    assigned = utc(2024, 11, 3, 6, 30)
+    assignment = one_assignment(
+        fetch_assignments,
+        make_assignment,
+        assigned_at=unix(assigned),
+        deadlinePeriod={"measure": measure, "value": 0},
+        timezone="America/New_York",
+    )
+
+    assert assignment.due_at == assigned
+    assert assignment.deadline is not None
+    assert assignment.deadline.due_for(assigned) == assigned
+
+
 def test_weeks_keep_wall_clock_time_across_spring_forward(
     fetch_assignments: Fetch, make_assignment: MakeAssignment
 ) -> None:

@@ -62,6 +62,11 @@ class DeadlinePeriod:
             return start + timedelta(hours=self.value)
         if self.measure not in KNOWN_MEASURES:
             return None
+        # A wall-clock time in the hour repeated when the clocks go back names
+        # two instants, and arithmetic picks the first: counting zero days from
+        # the second would end an hour before the start.
+        if self.value == 0:
+            return start.astimezone(UTC)
 
         try:
             local_end = start.astimezone(timezone) + _calendar_step(
@@ -69,8 +74,11 @@ class DeadlinePeriod:
             )
         except ValueError as exc:  # a year past 9999, as date arithmetic says it
             raise OverflowError(str(exc)) from None
-        # Aware arithmetic in Python keeps the wall-clock time; the offset is
-        # then looked up anew for the end date before converting to UTC.
+        # Aware arithmetic in Python keeps the wall-clock time and the zone;
+        # the offset is then looked up anew for the end date. An end in the
+        # hour skipped when the clocks go forward counts with the offset before
+        # the change (02:30 becomes 03:30); one in the repeated hour is the
+        # first of the two (PEP 495's fold=0), the earlier deadline.
         return local_end.replace(fold=0).astimezone(UTC)
 
     def __str__(self) -> str:
