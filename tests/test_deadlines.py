@@ -64,6 +64,23 @@ def test_absolute_deadline_wins_over_period(
     assert assignment.due_at == utc(2021, 6, 30, 18)
 
 
+def test_absolute_deadline_wins_over_a_period_past_the_year_9999(
+    fetch_assignments: Fetch, make_assignment: MakeAssignment
+) -> None:
+    """A period that could not be counted does not matter beside a deadlineAt."""
+    assignment = one_assignment(
+        fetch_assignments,
+        make_assignment,
+        assigned_at=unix(utc(2021, 1, 1, 9)),
+        deadlineAt=unix(utc(2021, 6, 30, 18)),
+        deadlinePeriod={"measure": "months", "value": 10**6},
+    )
+
+    assert assignment.due_at == utc(2021, 6, 30, 18)
+    assert assignment.raw.deadline_period is not None
+    assert assignment.raw.deadline_period.value == 10**6
+
+
 def test_absolute_deadline_due_for_ignores_start(
     fetch_assignments: Fetch, make_assignment: MakeAssignment
 ) -> None:

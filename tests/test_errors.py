@@ -389,6 +389,11 @@ VALIDATION_CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
         lambda b: b["assignments"][0].update(deadlineAt=10**15),
         "assignments[0].deadlineAt",
     ),
+    (
+        "period ending beyond year 9999",
+        lambda b: b["assignments"][1]["deadlinePeriod"].update(value=10**6),
+        "assignments[1].deadlinePeriod",
+    ),
 ]
 
 

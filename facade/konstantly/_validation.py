@@ -120,7 +120,8 @@ def _validate_assignment(assignment: Any, index: int) -> None:
         _explain_time(assignment, "deadlineAt", _at(index))
     period = get("deadlinePeriod")
     if period is not None:
-        _validate_period(period, assigned_at, index)
+        # A positive deadlineAt is the deadline, so the period is not counted.
+        _validate_period(period, None if deadline_at else assigned_at, index)
 
     course = get("course", _MISSING)
     if type(course) is not dict:
@@ -128,7 +129,7 @@ def _validate_assignment(assignment: Any, index: int) -> None:
     _validate_course(course, index)
 
 
-def _validate_period(period: Any, assigned_at: int, index: int) -> None:
+def _validate_period(period: Any, start: int | None, index: int) -> None:
     path = f"{_at(index)}.deadlinePeriod"
     if type(period) is not dict:
         _fail(path, period, "an object")
@@ -140,10 +141,12 @@ def _validate_period(period: Any, assigned_at: int, index: int) -> None:
         _explain_count(period, "value", path)
 
     longest_unit = _LONGEST_UNIT.get(measure)
-    if longest_unit is not None and assigned_at + value * longest_unit > _LAST_DEADLINE:
+    if start is None or longest_unit is None:
+        return
+    if start + value * longest_unit > _LAST_DEADLINE:
         message = (
-            f"The deadline at {_at(index)} lies beyond the year 9999: {value} "
-            f"{measure} after {assigned_at}."
+            f"The period at {path} ends beyond the year 9999: {value} "
+            f"{measure} after {start}."
         )
         raise ResponseValidationError(message, path=path)
 
