@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import konstantly
 import pytest
 import tenacity
@@ -83,7 +84,10 @@ def shown(value: object) -> list[str]:
         while error is not None and id(error) not in seen:
             seen.add(id(error))
             texts += [str(error), repr(error), repr(error.args)]
-            texts += [repr(attribute) for attribute in vars(error).values()]
+            for attribute in vars(error).values():
+                texts.append(repr(attribute))
+                if isinstance(attribute, httpx.Request):
+                    texts.append(repr(attribute.headers.raw))
             error = error.__cause__ or error.__context__
     elif isinstance(value, konstantly.GroupAssignments):
         texts += [repr(list(value))]

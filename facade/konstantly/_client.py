@@ -156,6 +156,13 @@ def _describe(response: httpx.Response) -> str:
 
 
 def _transport_error(error: httpx.HTTPError) -> APIConnectionError:
+    """
+    The typed error for a failed request, with httpx's words in its message.
+
+    Raise it outside the except clause: httpx's error holds the request, and
+    the request its headers, the key among them, so it must be neither the
+    typed error's cause nor its context.
+    """
     # httpx's messages may or may not end in a full stop; these end with one.
     details = str(error).rstrip(".") or "no details"
     if isinstance(error, httpx.TimeoutException):
@@ -268,12 +275,15 @@ class Konstantly(_ClientBase):
     ) -> dict[str, Any]:
         request = _page_request(group_id, offset)
         token = _transport.start(_transport.Attempt(timeout))
+        failure: APIConnectionError | None = None
         try:
             response = self._api.get_httpx_client().request(**request)
         except httpx.HTTPError as exc:
-            raise _transport_error(exc) from exc
+            failure = _transport_error(exc)
         finally:
             _transport.finish(token)
+        if failure is not None:
+            raise failure
         return self._core.page_or_error(response)
 
 
@@ -330,6 +340,7 @@ class AsyncKonstantly(_ClientBase):
     ) -> dict[str, Any]:
         request = _page_request(group_id, offset)
         token = _transport.start(_transport.Attempt(timeout))
+        failure: APIConnectionError | None = None
         try:
             # The cancel scope bounds the whole attempt, however slowly the
             # server sends its headers or its body.
@@ -337,10 +348,11 @@ class AsyncKonstantly(_ClientBase):
                 http_client = self._api.get_async_httpx_client()
                 response = await http_client.request(**request)
         except TimeoutError:
-            message = "The server did not answer within the timeout."
-            raise APITimeoutError(message) from None
+            failure = APITimeoutError("The server did not answer within the timeout.")
         except httpx.HTTPError as exc:
-            raise _transport_error(exc) from exc
+            failure = _transport_error(exc)
         finally:
             _transport.finish(token)
+        if failure is not None:
+            raise failure
         return self._core.page_or_error(response)
