@@ -631,6 +631,23 @@ def test_unexpected_error_is_one_line(
     ]
 
 
+def test_unexpected_error_with_debug_ends_with_its_line(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --debug the traceback comes first, then the same one-line summary."""
+
+    def broken(*arguments: Any) -> Any:
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(_cli, "_fetch_groups", broken)
+
+    result = assignments("123", "--debug")
+
+    assert result.status == 1
+    assert "Traceback (most recent call last):" in result.stderr
+    assert result.stderr_lines[-1] == "Unexpected RuntimeError: something broke"
+
+
 def test_interrupt_exits_130_quietly(
     assignments: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -497,6 +497,7 @@ def _run(arguments: argparse.Namespace) -> int:
         except Exception as error:
             if debug:
                 traceback.print_exc()
+                print(f"Unexpected {_describe(error)}", file=sys.stderr)
                 return EXIT_FAILURE
             print(
                 f"Unexpected {_describe(error)} "
