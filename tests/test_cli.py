@@ -723,6 +723,9 @@ def test_unreadable_api_key_file_exits_2(assignments: Any, tmp_path: Path) -> No
     [
         (["--tz", "Mars/Olympus_Mons"], "argument --tz: unknown time zone"),
         (["--tz", "../etc/passwd"], "argument --tz: unknown time zone"),
+        (["--tz", "Europe"], "argument --tz: unknown time zone"),
+        (["--tz", "localtime"], "argument --tz: unknown time zone"),
+        (["--tz", "z" * 300], "argument --tz: unknown time zone"),
         (["--due-within", "7x"], "argument --due-within: invalid duration '7x'"),
         (["--due-within", "0d"], "argument --due-within: invalid duration '0d'"),
         (["--due-within", "d"], "argument --due-within: invalid duration 'd'"),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import konstantly
 import pytest
+from dateutil.tz import tzlocal
 from pytest_httpserver import HTTPServer
 
 MakeClient = Callable[..., konstantly.Konstantly]
@@ -212,12 +215,54 @@ def test_key_with_inner_spaces_or_non_ascii_is_refused(api_key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "timezone", ["Mars/Olympus_Mons", "", "UTC+25", "localtime", "posixrules"]
+    "timezone",
+    ["Mars/Olympus_Mons", "", "UTC+25", "localtime", "posixrules", "Europe", "a" * 300],
 )
 def test_unknown_timezone_is_refused(timezone: str) -> None:
-    """A timezone that is not an IANA name is a configuration error."""
-    with pytest.raises(konstantly.ConfigurationError):
+    """A timezone that is not an IANA zone's name is a configuration error."""
+    with pytest.raises(konstantly.ConfigurationError, match="Unknown timezone"):
         build(api_key="k", site="acme", timezone=timezone)
+
+
+class _Broken(tzinfo):
+    """A tzinfo of one's own that cannot say its offset."""
+
+    def utcoffset(self, moment: datetime | None) -> timedelta:
+        raise NotImplementedError
+
+    def dst(self, moment: datetime | None) -> timedelta:
+        return timedelta(0)
+
+
+class _OffTheClock(_Broken):
+    def utcoffset(self, moment: datetime | None) -> timedelta:
+        return timedelta(hours=30)
+
+
+@pytest.mark.parametrize(
+    ("make_zone", "words"),
+    [
+        (tzlocal, "follows the machine's own zone"),
+        (lambda: ZoneInfo("localtime"), "follows the machine's own zone"),
+        (_Broken, "gives no usable UTC offset"),
+        (_OffTheClock, "gives no usable UTC offset"),
+    ],
+)
+def test_unusable_tzinfo_is_refused(
+    make_zone: Callable[[], tzinfo], words: str
+) -> None:
+    """A tzinfo that follows the machine or has no offset is refused up front."""
+    with pytest.raises(konstantly.ConfigurationError, match=words):
+        build(api_key="k", site="acme", timezone=make_zone())
+
+
+def test_fixed_offset_tzinfo_is_accepted() -> None:
+    """Any working tzinfo will do, such as a fixed offset."""
+    zone = timezone(timedelta(hours=5, minutes=30))
+
+    client = build(api_key="k", site="acme", timezone=zone)
+
+    assert client.timezone is zone
 
 
 def test_configuration_error_is_not_raised_lazily() -> None:

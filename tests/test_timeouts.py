@@ -162,7 +162,8 @@ def test_slow_answer_within_the_timeout_arrives(site: FakeKonstantly) -> None:
 
 
 @pytest.mark.parametrize(
-    "timeout", [0, -1.0, math.nan, math.inf, "5", True, httpx.Timeout(None)]
+    "timeout",
+    [0, -1.0, math.nan, math.inf, 1e10, "5", True, httpx.Timeout(None)],
 )
 def test_unusable_call_timeout_is_refused_before_sending(
     site: FakeKonstantly, timeout: Any
@@ -177,7 +178,10 @@ def test_unusable_call_timeout_is_refused_before_sending(
     assert site.requests == []
 
 
-@pytest.mark.parametrize("timeout", [0, -2, math.nan, httpx.Timeout(5.0, read=None)])
+@pytest.mark.parametrize(
+    "timeout",
+    [0, -2, math.nan, 86_401, httpx.Timeout(5.0, read=None), httpx.Timeout(1e300)],
+)
 def test_unusable_client_timeout_is_a_configuration_error(
     site: FakeKonstantly, timeout: Any
 ) -> None:

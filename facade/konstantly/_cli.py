@@ -36,10 +36,9 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.progress import (
@@ -53,6 +52,7 @@ from rich.progress import (
 import konstantly
 
 from . import _output
+from ._config import resolve_timezone
 from ._groups import MAX_CONCURRENCY
 from ._version import __version__
 
@@ -133,7 +133,7 @@ class AssignmentsCommand:
     sort: _output.SortKey
     overdue: bool
     due_within: timedelta | None
-    zone: ZoneInfo | None
+    zone: tzinfo | None
     site: str | None
     base_url: str | None
     api_key_file: Path | None
@@ -141,9 +141,9 @@ class AssignmentsCommand:
     concurrency: int
 
     @property
-    def display_zone(self) -> ZoneInfo:
+    def display_zone(self) -> tzinfo:
         """The zone datetimes are shown in: `--tz`, or UTC."""
-        return self.zone or ZoneInfo("UTC")
+        return self.zone or UTC
 
     @property
     def several_groups(self) -> bool:
@@ -262,7 +262,7 @@ def _concurrency(text: str) -> int:
     return _positive(text, "concurrency", at_most=MAX_CONCURRENCY)
 
 
-def parse_zone(name: str) -> ZoneInfo:
+def parse_zone(name: str) -> tzinfo:
     """Read an IANA time zone name such as `Europe/Berlin`.
 
     Args:
@@ -275,8 +275,8 @@ def parse_zone(name: str) -> ZoneInfo:
         argparse.ArgumentTypeError: there is no zone of that name.
     """
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return resolve_timezone(name)
+    except konstantly.ConfigurationError:
         message = (
             f"unknown time zone {name!r}: use an IANA name such as UTC, "
             "Europe/Berlin or America/New_York"

@@ -5,10 +5,12 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
+from typing import TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
+from dateutil.tz import tzlocal
 
 from ._errors import ConfigurationError
 
@@ -23,6 +25,8 @@ _MACHINE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 _CREDENTIALS = re.compile(r"://[^/?#]*@")
 # Connecting should be quick; reading a large group may take a while.
 _CONNECT_TIMEOUT = 5.0
+# Far beyond any answer; longer ones overflow the system's socket timeouts.
+_MAX_TIMEOUT = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +173,7 @@ def _is_loopback(host: str) -> bool:
 def resolve_timezone(timezone: str | tzinfo) -> tzinfo:
     """The calendar for relative deadlines, from an IANA name or a tzinfo."""
     if isinstance(timezone, tzinfo):
-        return timezone
+        return _check_tzinfo(timezone)
 
     message = (
         f"Unknown timezone {timezone!r}: use an IANA name such as 'UTC' or "
@@ -181,8 +185,35 @@ def resolve_timezone(timezone: str | tzinfo) -> tzinfo:
         raise ConfigurationError(message)
     try:
         return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    # A name may also be a folder ('Europe') or too long for a file name.
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise ConfigurationError(message) from None
+
+
+def _check_tzinfo(timezone: tzinfo) -> tzinfo:
+    """`timezone` if it is a zone that does not follow the machine's own."""
+    if isinstance(timezone, tzlocal) or (
+        isinstance(timezone, ZoneInfo) and timezone.key in _MACHINE_ZONES
+    ):
+        message = (
+            f"The timezone {timezone!r} follows the machine's own zone, which a "
+            "deadline must not depend on; name the zone, e.g. 'Europe/Berlin'."
+        )
+        raise ConfigurationError(message)
+
+    # A tzinfo of one's own may be broken; better to learn it here than
+    # on the first relative deadline.
+    try:
+        offset = datetime(2000, 1, 1, tzinfo=timezone).utcoffset()
+    except Exception:
+        offset = None
+    if offset is None or abs(offset) >= timedelta(hours=24):
+        message = (
+            f"The timezone {timezone!r} gives no usable UTC offset; use an IANA "
+            "name such as 'Europe/Berlin', or a zoneinfo.ZoneInfo."
+        )
+        raise ConfigurationError(message)
+    return timezone
 
 
 def resolve_timeout(
@@ -191,17 +222,22 @@ def resolve_timeout(
     """An httpx timeout with every limit set; `error` is raised otherwise."""
     if isinstance(timeout, httpx.Timeout):
         limits = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-        if all(_is_positive_number(limit) for limit in limits):
+        if all(_is_usable_timeout(limit) for limit in limits):
             return timeout
-    elif _is_positive_number(timeout):
+    elif _is_usable_timeout(timeout):
         seconds = float(timeout)
         return httpx.Timeout(seconds, connect=min(_CONNECT_TIMEOUT, seconds))
 
     message = (
-        f"timeout must be a positive number of seconds or an httpx.Timeout with "
-        f"every limit set, got {timeout!r}; waiting forever is not an option."
+        f"timeout must be a positive number of seconds, up to a day, or an "
+        f"httpx.Timeout with every limit set so, got {timeout!r}; waiting "
+        "forever is not an option."
     )
     raise error(message)
+
+
+def _is_usable_timeout(value: object) -> bool:
+    return _is_positive_number(value) and value <= _MAX_TIMEOUT
 
 
 def resolve_max_retries(max_retries: int, *, error: type[Exception]) -> int:
@@ -223,7 +259,7 @@ def _resolve_max_retry_wait(max_retry_wait: float) -> float:
     raise ConfigurationError(message)
 
 
-def _is_positive_number(value: object) -> bool:
+def _is_positive_number(value: object) -> TypeGuard[float]:
     return (
         isinstance(value, int | float)
         and not isinstance(value, bool)
