@@ -192,8 +192,6 @@ def check_result(result: konstantly.GroupAssignments) -> None:
     that could not be converted would surface only now.
     """
     assert result.group_id == GROUP
-    keys = [(a.course.id, a.raw.assigned_at) for a in result]
-    assert len(keys) == len(set(keys))
     assert result.complete == (len(result) >= result.total_count)
     for assignment in result:
         check_assignment(assignment)
@@ -287,13 +285,10 @@ def test_valid_body_always_arrives(
 
     result = client.groups.list_assignments(GROUP)
 
-    distinct = {
-        (item["course"]["id"], item["assignedAt"]) for item in body["assignments"]
-    }
-    assert len(result) <= len(distinct)
-    if len(distinct) == len(body["assignments"]):
-        expected = [item["course"]["id"] for item in body["assignments"]]
-        assert [a.course.id for a in result] == expected
+    # The site sends this body for every offset: a second page, if asked for,
+    # repeats the first and adds nothing.
+    expected = [item["course"]["id"] for item in body["assignments"]]
+    assert [a.course.id for a in result] == expected
     assert result.total_count == body["totalCount"]
     check_result(result)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import konstantly
@@ -247,9 +248,29 @@ def test_overlapping_page_stops_without_duplicates(
     assert result.complete is False
     assert warnings() == [
         incomplete_warning(
-            6, 4, reason="a page repeated assignments it had sent already"
+            6, 4, reason="a page repeated assignments an earlier page had sent"
         )
     ]
+
+
+def test_twins_within_one_page_are_both_kept(
+    site: FakeKonstantly, warnings: Warnings
+) -> None:
+    """Two assignments of one course at one time on the same page both arrive."""
+    first = assignment(1)
+    twin = {**assignment(1), "deadlineAt": 1_800_000_000}
+    site.add_group(GROUP, [first, twin])
+
+    with make_client(site) as client:
+        result = client.groups.list_assignments(GROUP)
+
+    assert course_ids(result) == [1, 1]
+    assert [a.due_at for a in result] == [
+        datetime(2023, 11, 16, 22, 13, 21, tzinfo=UTC),
+        datetime(2027, 1, 15, 8, 0, tzinfo=UTC),
+    ]
+    assert result.complete is True
+    assert warnings() == []
 
 
 def test_server_that_invents_pages_is_stopped(

@@ -52,12 +52,15 @@ class Pager:
 
         items: list[dict[str, Any]] = page["assignments"]
         fresh = 0
+        keys = set()
         for item in items:
-            # A course is assigned to a group once at a given time.
+            # A course is assigned to a group once at a given time, so an
+            # earlier page's assignment again is the server repeating itself.
+            # Within one page everything is kept: nothing says which to drop.
             key = (item["course"]["id"], item["assignedAt"])
+            keys.add(key)
             if key in self._seen:
                 continue
-            self._seen.add(key)
             self._assignments.append(Assignment(item, self._timezone))
             period = item.get("deadlinePeriod")
             if (
@@ -67,6 +70,7 @@ class Pager:
             ):
                 self._unknown_measures.add(period["measure"])
             fresh += 1
+        self._seen |= keys
 
         arrived = len(self._assignments)
         if arrived >= self._total_count:
@@ -81,7 +85,7 @@ class Pager:
         if not fresh:
             reason = "a page brought nothing new"
         elif fresh < len(items):
-            reason = "a page repeated assignments it had sent already"
+            reason = "a page repeated assignments an earlier page had sent"
         elif self._pages >= MAX_PAGES:
             reason = f"{MAX_PAGES} pages"
         else:
