@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -263,6 +264,44 @@ def test_read_timeout_is_a_timeout_error(
 
     with pytest.raises(konstantly.APITimeoutError):
         list_group_123(client)
+
+
+def test_status_error_survives_pickling(
+    httpserver: HTTPServer, make_client: MakeClient
+) -> None:
+    """A status error crosses process boundaries, as multiprocessing pickles it."""
+    httpserver.expect_request(PATH).respond_with_json(
+        {"status": 429, "message": "Slow down"},
+        status=429,
+        headers={"Retry-After": "120"},
+    )
+    with pytest.raises(konstantly.RateLimitError) as caught:
+        list_group_123(make_client(max_retries=0))
+
+    copy = pickle.loads(pickle.dumps(caught.value))
+
+    assert type(copy) is konstantly.RateLimitError
+    assert (copy.message, copy.status_code, copy.retry_after) == (
+        "Slow down",
+        429,
+        120.0,
+    )
+    assert copy.body_excerpt == caught.value.body_excerpt
+    assert str(copy) == "Slow down (HTTP 429, retry after 120 s)"
+
+
+def test_validation_error_survives_pickling(
+    fetch_assignments: Fetch, example_body: dict[str, Any]
+) -> None:
+    """A validation error keeps its message and path through pickling."""
+    example_body["assignments"][1]["course"]["createdAt"] = "yesterday"
+    with pytest.raises(konstantly.ResponseValidationError) as caught:
+        fetch_assignments(example_body)
+
+    copy = pickle.loads(pickle.dumps(caught.value))
+
+    assert copy.path == "assignments[1].course.createdAt"
+    assert str(copy) == str(caught.value)
 
 
 def test_error_hierarchy() -> None:

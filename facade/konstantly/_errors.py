@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -88,11 +90,32 @@ class APIStatusError(KonstantlyError):
         self.body_excerpt = body_excerpt
         self.retry_after = retry_after
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle, and with it multiprocessing, rebuilds an error from its
+        # positional arguments; the details are keyword-only, so they go along.
+        details = (self.status_code, self.body_excerpt, self.retry_after)
+        return (_rebuild_status_error, (type(self), self.message, *details))
+
     def __str__(self) -> str:
         if self.retry_after is None:
             return f"{self.message} (HTTP {self.status_code})"
         wait = f"{self.retry_after:g}"
         return f"{self.message} (HTTP {self.status_code}, retry after {wait} s)"
+
+
+def _rebuild_status_error(
+    error_class: type[APIStatusError],
+    message: str,
+    status_code: int,
+    body_excerpt: str,
+    retry_after: float | None,
+) -> APIStatusError:
+    return error_class(
+        message,
+        status_code=status_code,
+        body_excerpt=body_excerpt,
+        retry_after=retry_after,
+    )
 
 
 class BadRequestError(APIStatusError):
