@@ -123,13 +123,21 @@ class Groups:
             if on_result is not None:
                 on_result(group_id, result)
 
-        with ThreadPoolExecutor(concurrency, "konstantly") as pool:
+        pool = ThreadPoolExecutor(concurrency, "konstantly")
+        try:
             futures = [pool.submit(fetch, group_id) for group_id in ids]
             wait(futures, return_when=FIRST_EXCEPTION)
-            for future in futures:
-                future.cancel()
+        except BaseException:
+            # Ctrl+C gives control back at once, rather than after the
+            # requests under way have ended.
+            # Limitation: threads cannot be stopped, so those requests still
+            # run to their end (within their timeout) in the background, and
+            # the interpreter waits for them before it exits.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)
 
-        # Leaving the pool waited for every group that had started.
+        # The shutdown waited for every group that had started.
         for future in futures:
             error = None if future.cancelled() else future.exception()
             if error is not None:
