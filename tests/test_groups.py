@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import konstantly
 import pytest
-from konstantly.testing import FakeKonstantly
+from konstantly.testing import FakeKonstantly, Fault
 
 # Bundled groups 123, 200 and 201 hold 2, 4 and 6 assignments; this one is
 # unknown to the fake site.
@@ -167,3 +171,45 @@ async def test_closed_async_client_says_so(site: FakeKonstantly) -> None:
 
     with pytest.raises(konstantly.ConfigurationError, match="closed"):
         await client.groups.list_assignments(123)
+
+
+def test_second_event_loop_is_refused(site: FakeKonstantly) -> None:
+    """A client whose connections live in one loop says so in another."""
+    client = konstantly.AsyncKonstantly(api_key=site.api_key, base_url=site.base_url)
+    first_loop = asyncio.new_event_loop()
+    try:
+        first = first_loop.run_until_complete(client.groups.list_assignments(123))
+        with pytest.raises(konstantly.ConfigurationError, match="another event loop"):
+            asyncio.run(client.groups.list_assignments(123))
+        again = first_loop.run_until_complete(client.groups.list_assignments(123))
+    finally:
+        first_loop.run_until_complete(client.aclose())
+        first_loop.close()
+
+    assert len(first) == len(again) == 2
+
+
+def test_interrupt_returns_while_requests_are_under_way() -> None:
+    """Ctrl+C during many groups comes back before the stalled group ends."""
+    arrived: list[int] = []
+    with FakeKonstantly() as stalling_site:
+        stalling_site.inject(Fault.delay(60.0))
+
+        def interrupt_once_asked() -> None:
+            while not stalling_site.requests:
+                time.sleep(0.01)
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+        with konstantly.Konstantly(
+            api_key=stalling_site.api_key,
+            base_url=stalling_site.base_url,
+            timeout=120.0,
+        ) as client:
+            threading.Thread(target=interrupt_once_asked, daemon=True).start()
+            with pytest.raises(KeyboardInterrupt):
+                client.groups.list_assignments_many(
+                    [123], on_result=lambda group_id, _: arrived.append(group_id)
+                )
+
+            # Nothing had arrived: the call did not wait for the stalled group.
+            assert arrived == []

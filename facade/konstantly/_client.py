@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import weakref
 from datetime import tzinfo
 from types import TracebackType
 from typing import Any, Self
@@ -287,6 +289,14 @@ class Konstantly(_ClientBase):
         return self._core.page_or_error(response)
 
 
+def _running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
+    """The asyncio loop running this code; None under another library (trio)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def _page_request(group_id: int, offset: int) -> dict[str, Any]:
     # The generated module builds the request (method, path, query) as the
     # spec describes it. Its sync_detailed() would also decode the body a
@@ -308,6 +318,7 @@ class AsyncKonstantly(_ClientBase):
     """
 
     def _connect(self) -> None:
+        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         transport = httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
         self._api.set_async_httpx_client(
             httpx.AsyncClient(
@@ -323,6 +334,22 @@ class AsyncKonstantly(_ClientBase):
     def _check_open(self) -> None:
         if self._api.get_async_httpx_client().is_closed:
             raise ConfigurationError(_CLOSED)
+
+        # Pooled connections belong to the event loop that opened them, and
+        # another loop cannot use them (httpx fails with "Event loop is
+        # closed"), so a client stays with the loop of its first call.
+        loop = _running_asyncio_loop()
+        if loop is None:
+            return
+        if self._loop is None:
+            self._loop = weakref.ref(loop)
+        elif self._loop() is not loop:
+            message = (
+                "This client was first used in another event loop, whose "
+                "connections it cannot share; create one client inside each "
+                "asyncio.run(), or keep one loop for the client's life."
+            )
+            raise ConfigurationError(message)
 
     async def __aenter__(self) -> Self:
         return self
