@@ -145,8 +145,9 @@ def _validate_period(period: Any, start: int | None, index: int) -> None:
         return
     if start + value * longest_unit > _LAST_DEADLINE:
         message = (
-            f"The period at {path} ends beyond the year 9999: {value} "
-            f"{measure} after {start}."
+            f"The period at {path}, {value} {measure} after {start}, ends "
+            "within two days of the end of the year 9999 or past it, where no "
+            "timezone's calendar can count it."
         )
         raise ResponseValidationError(message, path=path)
 
