@@ -170,6 +170,8 @@ def test_https_or_loopback_http_is_allowed(url: str) -> None:
         "ftp://localhost/openapi/v1",
         "acme.konstant.ly/openapi/v1",
         "not a url",
+        "https://acme.konstant.ly:99999/openapi/v1",
+        "http://127.0.0.1:0/openapi/v1",
     ],
 )
 def test_other_base_urls_are_refused(url: str) -> None:

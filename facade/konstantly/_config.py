@@ -145,6 +145,12 @@ def _check_base_url(base_url: str) -> str:
             "fragment; pass the API key as api_key instead."
         )
         raise ConfigurationError(message)
+    if url.port is not None and not 0 < url.port < 2**16:
+        message = (
+            f"The base URL {shown!r} names port {url.port}; a port runs from 1 "
+            "to 65535."
+        )
+        raise ConfigurationError(message)
     if url.scheme not in ("http", "https") or not url.host:
         message = (
             f"The base URL {shown!r} must be an absolute http(s) URL, such as "
