@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -662,6 +663,69 @@ def test_interrupt_exits_130_quietly(
 
     assert result.status == 130
     assert (result.stdout, result.stderr) == ("", "")
+
+
+# How long the site stalls each request in the interrupt test: twice the client's
+# 30-second timeout, so only the interrupt can end the command in time.
+STALL_SECONDS = 60
+# Generous, for a loaded machine; the bug it guards against took 90 seconds.
+INTERRUPT_BOUND_SECONDS = 10
+CONSOLE_SCRIPT = Path(sys.executable).with_name("konstantly")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs POSIX signals")
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        pytest.param([sys.executable, "-m", "konstantly"], id="python -m"),
+        pytest.param(
+            [str(CONSOLE_SCRIPT)],
+            id="console script",
+            marks=pytest.mark.skipif(
+                not CONSOLE_SCRIPT.exists(), reason="konstantly is not installed"
+            ),
+        ),
+    ],
+)
+def test_interrupt_ends_stalled_fetch_promptly(
+    launcher: list[str], tmp_path: Path
+) -> None:
+    """SIGINT while the site stalls ends the process with 130 within seconds.
+
+    The -o FILE of last week is left as it was, with no temporary file beside it.
+    """
+    output = tmp_path / "report.csv"
+    output.write_text("last week's report\n", encoding="utf-8")
+    command = [*launcher, "assignments", "123", "200", "-o", str(output)]
+
+    with FakeKonstantly(api_key=PLANTED_KEY) as stalled_site:
+        stalled_site.inject(Fault.delay(STALL_SECONDS), times=2)
+        process = subprocess.Popen(
+            [*command, "--base-url", stalled_site.base_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "KONSTANTLY_API_KEY": PLANTED_KEY},
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while len(stalled_site.requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(stalled_site.requests) == 2
+
+            interrupted_at = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=STALL_SECONDS)
+            elapsed = time.monotonic() - interrupted_at
+        finally:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 130
+    assert elapsed < INTERRUPT_BOUND_SECONDS
+    assert (stdout, stderr) == ("", "")
+    assert output.read_text(encoding="utf-8") == "last week's report\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["report.csv"]
 
 
 # Usage and configuration errors: exit 2
