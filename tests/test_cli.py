@@ -437,6 +437,7 @@ def test_several_groups_are_fetched_side_by_side(
     """All four groups are asked for before the first one is answered."""
     latency = 1.0
     site.latency = latency
+    site.clear_requests()  # the module's other tests share the site
     try:
         result = assignments("123", "200", "201", "202", "--format", "json")
     finally:
