@@ -324,6 +324,32 @@ def test_groups_file(assignments: Any, tmp_path: Path) -> None:
     assert group_ids.count(200) == 4
 
 
+def test_groups_file_may_start_with_byte_order_mark(
+    assignments: Any, tmp_path: Path
+) -> None:
+    """A groups file saved by a Windows editor, BOM first, reads as without it."""
+    groups_file = tmp_path / "groups.txt"
+    groups_file.write_text("123\r\n200\r\n", encoding="utf-8-sig")
+
+    result = assignments("--groups-file", str(groups_file), "--format", "json")
+
+    assert result.status == 0
+    group_ids = {record["group_id"] for record in json.loads(result.stdout)}
+    assert group_ids == {123, 200}
+
+
+def test_groups_on_stdin_may_start_with_byte_order_mark(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--groups-file -` skips a BOM at the start of stdin as well."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeff123\n"))
+
+    result = assignments("--groups-file", "-", "--format", "json")
+
+    assert result.status == 0
+    assert {record["group_id"] for record in json.loads(result.stdout)} == {123}
+
+
 def test_output_file(assignments: Any, tmp_path: Path) -> None:
     """--output writes UTF-8 to the file and nothing to stdout."""
     output = tmp_path / "assignments.json"
@@ -343,6 +369,20 @@ def test_api_key_file(
     monkeypatch.delenv("KONSTANTLY_API_KEY")
     key_file = tmp_path / "key"
     key_file.write_text(f"  {PLANTED_KEY}  \nsecond line\n", encoding="utf-8")
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 0
+    assert SALES in result.stdout
+
+
+def test_api_key_file_may_start_with_byte_order_mark(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key file saved by a Windows editor, BOM first, gives the same key."""
+    monkeypatch.delenv("KONSTANTLY_API_KEY")
+    key_file = tmp_path / "key"
+    key_file.write_text(f"{PLANTED_KEY}\r\n", encoding="utf-8-sig")
 
     result = assignments("123", "--api-key-file", str(key_file))
 
@@ -780,6 +820,72 @@ def test_unreadable_api_key_file_exits_2(assignments: Any, tmp_path: Path) -> No
     assert result.stderr_lines == [
         f"ConfigurationError: Cannot read the API key file {str(missing)!r}: "
         "No such file or directory."
+    ]
+
+
+def test_api_key_file_over_64_kib_exits_2(assignments: Any, tmp_path: Path) -> None:
+    """A key file longer than 64 KiB is refused, even with a key on its first line."""
+    key_file = tmp_path / "server.log"
+    key_file.write_bytes(f"{PLANTED_KEY}\n".encode() + b"x" * 64 * 1024)
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"ConfigurationError: The API key file {str(key_file)!r} is longer than "
+        "64 KiB, which no key file is; pass a file that holds the key on its "
+        "first line."
+    ]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_api_key_file_exits_2(assignments: Any) -> None:
+    """/dev/zero as the key file is refused after 64 KiB, not read forever."""
+    result = assignments("123", "--api-key-file", "/dev/zero")
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        "ConfigurationError: The API key file '/dev/zero' is longer than 64 KiB, "
+        "which no key file is; pass a file that holds the key on its first line."
+    ]
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [f"sk-planted {PLANTED_KEY}", f"{PLANTED_KEY}\u00e9", "sk-\x1b[0m"],
+    ids=["space", "non-ASCII", "escape"],
+)
+def test_api_key_file_with_impossible_key_names_the_file(
+    assignments: Any, tmp_path: Path, first_line: str
+) -> None:
+    """A key no header can carry is blamed on the file, not on the environment."""
+    key_file = tmp_path / "key"
+    key_file.write_text(f"{first_line}\n", encoding="utf-8")
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"ConfigurationError: The first line of the API key file {str(key_file)!r} "
+        "holds spaces, control characters or non-ASCII letters, which no key has; "
+        "check the file for a copying mistake."
+    ]
+    assert "sk-" not in result.stderr
+
+
+def test_api_key_file_that_is_not_utf8_exits_2(
+    assignments: Any, tmp_path: Path
+) -> None:
+    """A key file in another encoding says so, naming the file."""
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"sk-\xff\xfe\n")
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"ConfigurationError: Cannot read the API key file {str(key_file)!r}: "
+        "not UTF-8 text."
     ]
 
 

@@ -69,6 +69,12 @@ EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report it
 
 API_KEY_VARIABLE: Final = "KONSTANTLY_API_KEY"
+# Far beyond any key file, and small enough that a wrong path, such as
+# /dev/zero or a log file, cannot fill the memory before it is refused.
+MAX_API_KEY_FILE_SIZE: Final = 64 * 1024
+
+# Windows editors start a UTF-8 file with one; it is no part of the text.
+_BYTE_ORDER_MARK: Final = "\ufeff"
 
 _DEBUG_HELP: Final = "log every step to stderr and show tracebacks"
 _ASSIGNMENTS_DESCRIPTION: Final = """\
@@ -696,7 +702,8 @@ def _read_groups_file(path: Path) -> list[int]:
         ) from None
 
     group_ids = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.removeprefix(_BYTE_ORDER_MARK).splitlines()
+    for number, line in enumerate(lines, start=1):
         entry = line.partition("#")[0].strip()
         if not entry:
             continue
@@ -747,17 +754,47 @@ def _api_key(api_key_file: Path | None) -> str:
             raise konstantly.ConfigurationError(message)
         return api_key
 
+    return _read_api_key_file(api_key_file)
+
+
+def _read_api_key_file(path: Path) -> str:
+    """The key on the first line of `path`; messages name the file, never the key."""
+    name = str(path)
     try:
-        with api_key_file.open(encoding="utf-8") as key_file:
-            api_key = key_file.readline().strip()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        message = f"Cannot read the API key file {str(api_key_file)!r}: {reason}."
+        with path.open("rb") as key_file:
+            data = key_file.read(MAX_API_KEY_FILE_SIZE + 1)
+    except OSError as error:
+        message = f"Cannot read the API key file {name!r}: {error.strerror}."
+        raise konstantly.ConfigurationError(message) from None
+
+    if len(data) > MAX_API_KEY_FILE_SIZE:
+        message = (
+            f"The API key file {name!r} is longer than "
+            f"{MAX_API_KEY_FILE_SIZE // 1024} KiB, which no key file is; pass a "
+            "file that holds the key on its first line."
+        )
+        raise konstantly.ConfigurationError(message)
+
+    # bytes.splitlines() ends a line at \n, \r or \r\n only, as reading the file
+    # as text would.
+    first_line = next(iter(data.splitlines()), b"")
+    try:
+        api_key = first_line.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        message = f"Cannot read the API key file {name!r}: not UTF-8 text."
         raise konstantly.ConfigurationError(message) from None
 
     if not api_key:
+        message = f"The API key file {name!r} has no key on its first line."
+        raise konstantly.ConfigurationError(message)
+    # The client refuses such a key too (a header carries visible ASCII only,
+    # RFC 9110, section 5.5), but its message points at api_key and the
+    # environment variable, not at this file.
+    if not all("!" <= char <= "~" for char in api_key):
         message = (
-            f"The API key file {str(api_key_file)!r} has no key on its first line."
+            f"The first line of the API key file {name!r} holds spaces, control "
+            "characters or non-ASCII letters, which no key has; check the file "
+            "for a copying mistake."
         )
         raise konstantly.ConfigurationError(message)
     return api_key
