@@ -362,6 +362,32 @@ def test_output_file(assignments: Any, tmp_path: Path) -> None:
     assert "Основы информационной безопасности" in names
 
 
+def test_output_dash_is_stdout(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-o - prints to stdout, as --groups-file - reads stdin; no file - appears."""
+    monkeypatch.chdir(tmp_path)
+
+    result = assignments("123", "--format", "json", "-o", "-")
+
+    assert result.status == 0
+    assert course_names(result.stdout) == [SALES, CRM]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_dot_slash_dash_is_a_file(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-o ./- still writes a file named -, as the shell's > would."""
+    monkeypatch.chdir(tmp_path)
+
+    result = assignments("123", "--format", "json", "-o", "./-")
+
+    assert result.status == 0
+    assert result.stdout == ""
+    assert course_names((tmp_path / "-").read_text(encoding="utf-8")) == [SALES, CRM]
+
+
 def test_api_key_file(
     assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -433,7 +459,7 @@ def test_incomplete_and_failed_groups_listed_in_order(assignments: Any) -> None:
 def test_help_explains_exit_status_and_filters(
     run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--help says when the command exits 1 and that the two filters add up."""
+    """--help says when the command exits 1, that the filters add up, what -o - is."""
     monkeypatch.setenv("COLUMNS", "200")  # so that no option name is hyphenated
 
     result = run("assignments", "--help")
@@ -444,6 +470,7 @@ def test_help_explains_exit_status_and_filters(
     assert '"group 5: incomplete: 1 of 9 assignments arrived"' in help_text
     assert "with --overdue, overdue ones as well" in help_text
     assert "with --due-within, those due within it as well" in help_text
+    assert "instead of stdout (- is stdout)" in help_text
 
 
 def test_unknown_measure_warns_once_on_stderr(assignments: Any) -> None:

@@ -328,6 +328,15 @@ def parse_group_id(text: str) -> int:
     return _positive(text, "group id", at_most=MAX_GROUP_ID)
 
 
+def _output_path(text: str) -> Path | None:
+    """-o FILE as a path, or `None` for `-`, stdout, as `--groups-file -` is stdin.
+
+    Only `-` itself means stdout: `./-` still names a file, as it would for
+    the shell. (`Path("./-")` is `Path("-")`, so the text is checked first.)
+    """
+    return None if text == "-" else Path(text)
+
+
 def _parse_port(text: str) -> int:
     port = _whole_number(text, at_most=65535)
     if port is None:
@@ -454,8 +463,8 @@ def _add_assignments_parser(commands: Any) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        type=Path,
-        help="write to FILE (UTF-8) instead of stdout",
+        type=_output_path,
+        help="write to FILE (UTF-8) instead of stdout (- is stdout)",
     )
     # Also accepted after the command; SUPPRESS keeps the global flag's value.
     assignments.add_argument(
