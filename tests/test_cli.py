@@ -36,6 +36,11 @@ CRM = "Customer Relationship Management"
 TIMED_GROUP_ID = 8
 INCOMPLETE_GROUP_ID = 9
 HOSTILE_GROUP_ID = 10
+LAST_SECOND_GROUP_ID = 11
+
+# 9999-12-31 23:59:59 UTC, the last second a datetime holds; already in the
+# year 10000 in Kiritimati (UTC+14).
+LAST_SECOND = 253402300799
 
 # ESC sequences that would retitle and recolour a terminal, and BEL.
 HOSTILE_NAME = "\x1b]0;owned\x07\x1b[31mRed alert\x1b[0m"
@@ -94,6 +99,15 @@ def site() -> Iterator[FakeKonstantly]:
             total_count=3,
         )
         fake_site.add_group(HOSTILE_GROUP_ID, [wire_assignment(101, HOSTILE_NAME)])
+        fake_site.add_group(
+            LAST_SECOND_GROUP_ID,
+            [
+                {
+                    **wire_assignment(111, "Until the end", deadlineAt=LAST_SECOND),
+                    "assignedAt": LAST_SECOND,
+                }
+            ],
+        )
         yield fake_site
 
 
@@ -206,6 +220,31 @@ def test_tz_sets_display_zone(assignments: Any) -> None:
     # Two calendar months in New York keep the wall-clock time of 08:16 EDT
     # across the change to winter time.
     assert "2015-11-25 08:16 EST (2 months)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("output_format", "shown"),
+    [
+        ("table", "9999-12-31 23:59 UTC"),
+        ("json", '"9999-12-31T23:59:59+00:00"'),
+        ("csv", "9999-12-31T23:59:59+00:00"),
+    ],
+)
+def test_tz_ahead_of_utc_shows_last_second_in_utc(
+    assignments: Any, output_format: str, shown: str
+) -> None:
+    """The year 9999's last second, past Kiritimati's calendar, is shown in UTC."""
+    result = assignments(
+        str(LAST_SECOND_GROUP_ID),
+        "--tz",
+        "Pacific/Kiritimati",
+        "--format",
+        output_format,
+    )
+
+    assert result.status == 0
+    assert result.stderr == ""
+    assert result.stdout.count(shown) == 2  # assigned and due, both that second
 
 
 def test_tz_sets_client_calendar(assignments: Any) -> None:
