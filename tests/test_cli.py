@@ -292,6 +292,30 @@ def test_progress_bar_on_a_terminal(
     }
 
 
+def test_warnings_print_above_the_progress_bar(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library warning erases the bar, takes a whole line, and the bar follows.
+
+    A terminal carries out "\\r\\x1b[2K" as: back to the line's start, erase it.
+    """
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "60")  # narrower than the warnings
+
+    result = assignments("123", "202", str(INCOMPLETE_GROUP_ID), "--format", "csv")
+
+    assert result.status == 1
+    for group_id in (202, INCOMPLETE_GROUP_ID):
+        warning = re.search(
+            rf"(?P<before>[^\n]*?)WARNING: group {group_id}: (?P<rest>[^\n]*)\n",
+            result.stderr,
+        )
+        assert warning is not None
+        assert warning["before"].endswith("\r\x1b[2K")
+    assert "'years' have no due time; a newer version" in result.stderr
+    assert "3/3" in result.stderr.rpartition("WARNING")[2]
+
+
 def test_no_progress_bar_when_stderr_is_not_a_terminal(assignments: Any) -> None:
     """Piped stderr stays free of progress output."""
     result = assignments("123", "200", "--format", "csv")

@@ -134,6 +134,24 @@ class OutputError(Exception):
         self.error_name = error_name
 
 
+class _StderrHandler(logging.Handler):
+    """Write each record to `sys.stderr` as it is then, not as it was at the start.
+
+    While the progress bar shows, rich's Progress puts a proxy in `sys.stderr`
+    (its documented `redirect_stderr`) that prints each line above the bar; a
+    handler holding on to the real stderr would write across the bar instead.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+            stream = sys.stderr
+            stream.write(line + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+
+
 @dataclass(frozen=True, kw_only=True)
 class AssignmentsCommand:
     """The `assignments` command line, checked and typed."""
@@ -653,7 +671,9 @@ def _progress(total: int) -> Iterator[Callable[[int, GroupResult], None] | None]
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        # Log lines print above the bar through this console (see
+        # _StderrHandler); soft wrap leaves each whole, for the terminal to wrap.
+        console=Console(stderr=True, soft_wrap=True),
         transient=True,
     )
     task = progress.add_task("groups", total=total)
@@ -958,7 +978,7 @@ def _library_log_to_stderr(*, debug: bool) -> Iterator[None]:
     previous_level = _logger.level
     handler: logging.Handler | None = None
     if not _logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         if debug:
             handler.setFormatter(logging.Formatter(_DEBUG_LOG_FORMAT))
         else:
