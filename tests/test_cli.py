@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +36,11 @@ CRM = "Customer Relationship Management"
 TIMED_GROUP_ID = 8
 INCOMPLETE_GROUP_ID = 9
 HOSTILE_GROUP_ID = 10
+LAST_SECOND_GROUP_ID = 11
+
+# 9999-12-31 23:59:59 UTC, the last second a datetime holds; already in the
+# year 10000 in Kiritimati (UTC+14).
+LAST_SECOND = 253402300799
 
 # ESC sequences that would retitle and recolour a terminal, and BEL.
 HOSTILE_NAME = "\x1b]0;owned\x07\x1b[31mRed alert\x1b[0m"
@@ -93,6 +99,15 @@ def site() -> Iterator[FakeKonstantly]:
             total_count=3,
         )
         fake_site.add_group(HOSTILE_GROUP_ID, [wire_assignment(101, HOSTILE_NAME)])
+        fake_site.add_group(
+            LAST_SECOND_GROUP_ID,
+            [
+                {
+                    **wire_assignment(111, "Until the end", deadlineAt=LAST_SECOND),
+                    "assignedAt": LAST_SECOND,
+                }
+            ],
+        )
         yield fake_site
 
 
@@ -207,6 +222,31 @@ def test_tz_sets_display_zone(assignments: Any) -> None:
     assert "2015-11-25 08:16 EST (2 months)" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("output_format", "shown"),
+    [
+        ("table", "9999-12-31 23:59 UTC"),
+        ("json", '"9999-12-31T23:59:59+00:00"'),
+        ("csv", "9999-12-31T23:59:59+00:00"),
+    ],
+)
+def test_tz_ahead_of_utc_shows_last_second_in_utc(
+    assignments: Any, output_format: str, shown: str
+) -> None:
+    """The year 9999's last second, past Kiritimati's calendar, is shown in UTC."""
+    result = assignments(
+        str(LAST_SECOND_GROUP_ID),
+        "--tz",
+        "Pacific/Kiritimati",
+        "--format",
+        output_format,
+    )
+
+    assert result.status == 0
+    assert result.stderr == ""
+    assert result.stdout.count(shown) == 2  # assigned and due, both that second
+
+
 def test_tz_sets_client_calendar(assignments: Any) -> None:
     """Relative deadlines are counted in --tz: 7 days across Europe's DST change."""
     utc = json.loads(assignments("201", "--format", "json").stdout)
@@ -250,6 +290,30 @@ def test_progress_bar_on_a_terminal(
         "200",
         "201",
     }
+
+
+def test_warnings_print_above_the_progress_bar(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library warning erases the bar, takes a whole line, and the bar follows.
+
+    A terminal carries out "\\r\\x1b[2K" as: back to the line's start, erase it.
+    """
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "60")  # narrower than the warnings
+
+    result = assignments("123", "202", str(INCOMPLETE_GROUP_ID), "--format", "csv")
+
+    assert result.status == 1
+    for group_id in (202, INCOMPLETE_GROUP_ID):
+        warning = re.search(
+            rf"(?P<before>[^\n]*?)WARNING: group {group_id}: (?P<rest>[^\n]*)\n",
+            result.stderr,
+        )
+        assert warning is not None
+        assert warning["before"].endswith("\r\x1b[2K")
+    assert "'years' have no due time; a newer version" in result.stderr
+    assert "3/3" in result.stderr.rpartition("WARNING")[2]
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(assignments: Any) -> None:
@@ -323,6 +387,32 @@ def test_groups_file(assignments: Any, tmp_path: Path) -> None:
     assert group_ids.count(200) == 4
 
 
+def test_groups_file_may_start_with_byte_order_mark(
+    assignments: Any, tmp_path: Path
+) -> None:
+    """A groups file saved by a Windows editor, BOM first, reads as without it."""
+    groups_file = tmp_path / "groups.txt"
+    groups_file.write_text("123\r\n200\r\n", encoding="utf-8-sig")
+
+    result = assignments("--groups-file", str(groups_file), "--format", "json")
+
+    assert result.status == 0
+    group_ids = {record["group_id"] for record in json.loads(result.stdout)}
+    assert group_ids == {123, 200}
+
+
+def test_groups_on_stdin_may_start_with_byte_order_mark(
+    assignments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--groups-file -` skips a BOM at the start of stdin as well."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeff123\n"))
+
+    result = assignments("--groups-file", "-", "--format", "json")
+
+    assert result.status == 0
+    assert {record["group_id"] for record in json.loads(result.stdout)} == {123}
+
+
 def test_output_file(assignments: Any, tmp_path: Path) -> None:
     """--output writes UTF-8 to the file and nothing to stdout."""
     output = tmp_path / "assignments.json"
@@ -335,6 +425,32 @@ def test_output_file(assignments: Any, tmp_path: Path) -> None:
     assert "Основы информационной безопасности" in names
 
 
+def test_output_dash_is_stdout(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-o - prints to stdout, as --groups-file - reads stdin; no file - appears."""
+    monkeypatch.chdir(tmp_path)
+
+    result = assignments("123", "--format", "json", "-o", "-")
+
+    assert result.status == 0
+    assert course_names(result.stdout) == [SALES, CRM]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_dot_slash_dash_is_a_file(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-o ./- still writes a file named -, as the shell's > would."""
+    monkeypatch.chdir(tmp_path)
+
+    result = assignments("123", "--format", "json", "-o", "./-")
+
+    assert result.status == 0
+    assert result.stdout == ""
+    assert course_names((tmp_path / "-").read_text(encoding="utf-8")) == [SALES, CRM]
+
+
 def test_api_key_file(
     assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -342,6 +458,20 @@ def test_api_key_file(
     monkeypatch.delenv("KONSTANTLY_API_KEY")
     key_file = tmp_path / "key"
     key_file.write_text(f"  {PLANTED_KEY}  \nsecond line\n", encoding="utf-8")
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 0
+    assert SALES in result.stdout
+
+
+def test_api_key_file_may_start_with_byte_order_mark(
+    assignments: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key file saved by a Windows editor, BOM first, gives the same key."""
+    monkeypatch.delenv("KONSTANTLY_API_KEY")
+    key_file = tmp_path / "key"
+    key_file.write_text(f"{PLANTED_KEY}\r\n", encoding="utf-8-sig")
 
     result = assignments("123", "--api-key-file", str(key_file))
 
@@ -392,7 +522,7 @@ def test_incomplete_and_failed_groups_listed_in_order(assignments: Any) -> None:
 def test_help_explains_exit_status_and_filters(
     run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--help says when the command exits 1 and that the two filters add up."""
+    """--help says when the command exits 1, that the filters add up, what -o - is."""
     monkeypatch.setenv("COLUMNS", "200")  # so that no option name is hyphenated
 
     result = run("assignments", "--help")
@@ -403,6 +533,7 @@ def test_help_explains_exit_status_and_filters(
     assert '"group 5: incomplete: 1 of 9 assignments arrived"' in help_text
     assert "with --overdue, overdue ones as well" in help_text
     assert "with --due-within, those due within it as well" in help_text
+    assert "instead of stdout (- is stdout)" in help_text
 
 
 def test_unknown_measure_warns_once_on_stderr(assignments: Any) -> None:
@@ -436,6 +567,7 @@ def test_several_groups_are_fetched_side_by_side(
     """All four groups are asked for before the first one is answered."""
     latency = 1.0
     site.latency = latency
+    site.clear_requests()  # the module's other tests share the site
     try:
         result = assignments("123", "200", "201", "202", "--format", "json")
     finally:
@@ -664,6 +796,69 @@ def test_interrupt_exits_130_quietly(
     assert (result.stdout, result.stderr) == ("", "")
 
 
+# How long the site stalls each request in the interrupt test: twice the client's
+# 30-second timeout, so only the interrupt can end the command in time.
+STALL_SECONDS = 60
+# Generous, for a loaded machine; the bug it guards against took 90 seconds.
+INTERRUPT_BOUND_SECONDS = 10
+CONSOLE_SCRIPT = Path(sys.executable).with_name("konstantly")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs POSIX signals")
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        pytest.param([sys.executable, "-m", "konstantly"], id="python -m"),
+        pytest.param(
+            [str(CONSOLE_SCRIPT)],
+            id="console script",
+            marks=pytest.mark.skipif(
+                not CONSOLE_SCRIPT.exists(), reason="konstantly is not installed"
+            ),
+        ),
+    ],
+)
+def test_interrupt_ends_stalled_fetch_promptly(
+    launcher: list[str], tmp_path: Path
+) -> None:
+    """SIGINT while the site stalls ends the process with 130 within seconds.
+
+    The -o FILE of last week is left as it was, with no temporary file beside it.
+    """
+    output = tmp_path / "report.csv"
+    output.write_text("last week's report\n", encoding="utf-8")
+    command = [*launcher, "assignments", "123", "200", "-o", str(output)]
+
+    with FakeKonstantly(api_key=PLANTED_KEY) as stalled_site:
+        stalled_site.inject(Fault.delay(STALL_SECONDS), times=2)
+        process = subprocess.Popen(
+            [*command, "--base-url", stalled_site.base_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "KONSTANTLY_API_KEY": PLANTED_KEY},
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while len(stalled_site.requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(stalled_site.requests) == 2
+
+            interrupted_at = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=STALL_SECONDS)
+            elapsed = time.monotonic() - interrupted_at
+        finally:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 130
+    assert elapsed < INTERRUPT_BOUND_SECONDS
+    assert (stdout, stderr) == ("", "")
+    assert output.read_text(encoding="utf-8") == "last week's report\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["report.csv"]
+
+
 # Usage and configuration errors: exit 2
 
 
@@ -715,6 +910,72 @@ def test_unreadable_api_key_file_exits_2(assignments: Any, tmp_path: Path) -> No
     assert result.stderr_lines == [
         f"ConfigurationError: Cannot read the API key file {str(missing)!r}: "
         "No such file or directory."
+    ]
+
+
+def test_api_key_file_over_64_kib_exits_2(assignments: Any, tmp_path: Path) -> None:
+    """A key file longer than 64 KiB is refused, even with a key on its first line."""
+    key_file = tmp_path / "server.log"
+    key_file.write_bytes(f"{PLANTED_KEY}\n".encode() + b"x" * 64 * 1024)
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"ConfigurationError: The API key file {str(key_file)!r} is longer than "
+        "64 KiB, which no key file is; pass a file that holds the key on its "
+        "first line."
+    ]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_api_key_file_exits_2(assignments: Any) -> None:
+    """/dev/zero as the key file is refused after 64 KiB, not read forever."""
+    result = assignments("123", "--api-key-file", "/dev/zero")
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        "ConfigurationError: The API key file '/dev/zero' is longer than 64 KiB, "
+        "which no key file is; pass a file that holds the key on its first line."
+    ]
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [f"sk-planted {PLANTED_KEY}", f"{PLANTED_KEY}\u00e9", "sk-\x1b[0m"],
+    ids=["space", "non-ASCII", "escape"],
+)
+def test_api_key_file_with_impossible_key_names_the_file(
+    assignments: Any, tmp_path: Path, first_line: str
+) -> None:
+    """A key no header can carry is blamed on the file, not on the environment."""
+    key_file = tmp_path / "key"
+    key_file.write_text(f"{first_line}\n", encoding="utf-8")
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"ConfigurationError: The first line of the API key file {str(key_file)!r} "
+        "holds spaces, control characters or non-ASCII letters, which no key has; "
+        "check the file for a copying mistake."
+    ]
+    assert "sk-" not in result.stderr
+
+
+def test_api_key_file_that_is_not_utf8_exits_2(
+    assignments: Any, tmp_path: Path
+) -> None:
+    """A key file in another encoding says so, naming the file."""
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"sk-\xff\xfe\n")
+
+    result = assignments("123", "--api-key-file", str(key_file))
+
+    assert result.status == 2
+    assert result.stderr_lines == [
+        f"ConfigurationError: Cannot read the API key file {str(key_file)!r}: "
+        "not UTF-8 text."
     ]
 
 

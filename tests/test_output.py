@@ -21,6 +21,11 @@ from konstantly.testing import FakeKonstantly, Fault
 NOW = datetime(2015, 10, 2, tzinfo=UTC)
 UTC_ZONE = ZoneInfo("UTC")
 NEW_YORK = ZoneInfo("America/New_York")
+KIRITIMATI = ZoneInfo("Pacific/Kiritimati")  # UTC+14, the zone furthest ahead
+
+# 9999-12-31 23:59:59 UTC, the last second a datetime holds; already in the
+# year 10000 in Kiritimati.
+LAST_SECOND = 253402300799
 
 SALES = "Sales Strategy Fundamentals"
 CRM = "Customer Relationship Management"
@@ -29,6 +34,7 @@ LONG_NAME = "Onboarding " + "and Compliance " * 10 + "(complete edition)"
 EDGE_GROUP_ID = 7
 HOSTILE_GROUP_ID = 8
 SURROGATE_GROUP_ID = 9
+LAST_SECOND_GROUP_ID = 10
 
 # What a server may put in text: ESC and BEL (which a terminal acts on), the
 # C1 control CSI, DEL and a Unicode line separator.
@@ -108,12 +114,17 @@ def groups() -> Iterator[dict[int, konstantly.GroupAssignments]]:
     with FakeKonstantly() as site:
         site.add_group(EDGE_GROUP_ID, EDGE_ASSIGNMENTS)
         site.add_group(HOSTILE_GROUP_ID, HOSTILE_ASSIGNMENTS)
+        site.add_group(
+            LAST_SECOND_GROUP_ID,
+            [wire_assignment(1, "Until the end", deadlineAt=LAST_SECOND)],
+        )
+        group_ids = (123, EDGE_GROUP_ID, HOSTILE_GROUP_ID, LAST_SECOND_GROUP_ID)
         with konstantly.Konstantly(
             api_key=site.api_key, base_url=site.base_url
         ) as client:
             fetched = {
                 group_id: client.groups.list_assignments(group_id)
-                for group_id in (123, EDGE_GROUP_ID, HOSTILE_GROUP_ID)
+                for group_id in group_ids
             }
             site.inject(Fault.status(200, body=SURROGATE_BODY))
             fetched[SURROGATE_GROUP_ID] = client.groups.list_assignments(
@@ -137,6 +148,16 @@ def edge_rows(groups: dict[int, konstantly.GroupAssignments]) -> list[_output.Ro
 @pytest.fixture(scope="module")
 def hostile_rows(groups: dict[int, konstantly.GroupAssignments]) -> list[_output.Row]:
     return [(HOSTILE_GROUP_ID, assignment) for assignment in groups[HOSTILE_GROUP_ID]]
+
+
+@pytest.fixture(scope="module")
+def last_second_rows(
+    groups: dict[int, konstantly.GroupAssignments],
+) -> list[_output.Row]:
+    return [
+        (LAST_SECOND_GROUP_ID, assignment)
+        for assignment in groups[LAST_SECOND_GROUP_ID]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -638,3 +659,43 @@ def test_sort_by_assigned_is_oldest_first(example_rows: list[_output.Row]) -> No
     reversed_rows = list(reversed(example_rows))
 
     assert sorted_names(reversed_rows, "assigned") == [SALES, CRM]
+
+
+# The end of the datetime range
+
+
+def test_table_shows_moment_past_zone_calendar_in_utc(
+    last_second_rows: list[_output.Row],
+) -> None:
+    """A due date in the year 10000 of Kiritimati shows in UTC; the rest in +14."""
+    text = _output.render_table(last_second_rows, zone=KIRITIMATI, now=NOW)
+
+    assert table_cells(text)[2][:4] == [
+        "Until the end",
+        "Published",
+        "2015-09-25 14:00 +14",
+        "9999-12-31 23:59 UTC",
+    ]
+
+
+def test_json_gives_moment_past_zone_calendar_in_utc(
+    last_second_rows: list[_output.Row],
+) -> None:
+    """Such a due date carries UTC's offset, so it is still the same instant."""
+    text = _output.render_json(last_second_rows, zone=KIRITIMATI, now=NOW)
+
+    [record] = json.loads(text)
+    assert record["assigned_at"] == "2015-09-25T14:00:00+14:00"
+    assert record["due_at"] == "9999-12-31T23:59:59+00:00"
+    assert record["overdue"] is False
+
+
+def test_csv_gives_moment_past_zone_calendar_in_utc(
+    last_second_rows: list[_output.Row],
+) -> None:
+    """CSV writes the same two datetimes as JSON."""
+    text = _output.render_csv(last_second_rows, zone=KIRITIMATI, now=NOW)
+
+    [record] = csv_records(text)
+    assert record["assigned_at"] == "2015-09-25T14:00:00+14:00"
+    assert record["due_at"] == "9999-12-31T23:59:59+00:00"

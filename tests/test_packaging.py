@@ -192,7 +192,7 @@ def test_wheel_declares_the_command_and_the_pytest_plugin(
         for section in entry_points.sections()
     }
     assert declared == {
-        "console_scripts": {"konstantly": "konstantly._cli:main"},
+        "console_scripts": {"konstantly": "konstantly._cli:entry_point"},
         "pytest11": {"konstantly": "konstantly.testing.pytest_plugin"},
     }
 

@@ -33,12 +33,14 @@ import re
 import secrets
 import shutil
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeAlias, TypeVar, cast
 
 from rich.console import Console
 from rich.progress import (
@@ -67,6 +69,12 @@ EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130  # 128 + SIGINT, as shells report it
 
 API_KEY_VARIABLE: Final = "KONSTANTLY_API_KEY"
+# Far beyond any key file, and small enough that a wrong path, such as
+# /dev/zero or a log file, cannot fill the memory before it is refused.
+MAX_API_KEY_FILE_SIZE: Final = 64 * 1024
+
+# Windows editors start a UTF-8 file with one; it is no part of the text.
+_BYTE_ORDER_MARK: Final = "\ufeff"
 
 _DEBUG_HELP: Final = "log every step to stderr and show tracebacks"
 _ASSIGNMENTS_DESCRIPTION: Final = """\
@@ -107,6 +115,8 @@ _SHOWN_LENGTH: Final = 40
 
 _logger = logging.getLogger("konstantly")
 
+_T = TypeVar("_T")
+
 
 class UsageError(Exception):
     """A mistake in the command line found after parsing; exits 2 like argparse's."""
@@ -122,6 +132,24 @@ class OutputError(Exception):
     def __init__(self, message: str, *, error_name: str = "OSError") -> None:
         super().__init__(message)
         self.error_name = error_name
+
+
+class _StderrHandler(logging.Handler):
+    """Write each record to `sys.stderr` as it is then, not as it was at the start.
+
+    While the progress bar shows, rich's Progress puts a proxy in `sys.stderr`
+    (its documented `redirect_stderr`) that prints each line above the bar; a
+    handler holding on to the real stderr would write across the bar instead.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+            stream = sys.stderr
+            stream.write(line + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,6 +199,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit_status(exit_request.code)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+def entry_point() -> NoReturn:
+    """Run `main` as the console script and ``python -m konstantly`` do, then exit.
+
+    After Ctrl+C the process ends at once, by `os._exit`: requests the command
+    gave up on may still be waiting on the library's worker threads, which a
+    normal exit would join, each for up to the client's timeout times its
+    attempts. By then `main` has cleaned up (an -o FILE is whole or untouched,
+    the progress bar is gone), so only the buffered output is left to flush.
+    """
+    status = main()
+    if status == EXIT_INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            # A stream may be closed, or its reader gone; the status still stands.
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                stream.flush()
+        os._exit(status)
+    sys.exit(status)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -299,6 +346,15 @@ def parse_group_id(text: str) -> int:
     return _positive(text, "group id", at_most=MAX_GROUP_ID)
 
 
+def _output_path(text: str) -> Path | None:
+    """-o FILE as a path, or `None` for `-`, stdout, as `--groups-file -` is stdin.
+
+    Only `-` itself means stdout: `./-` still names a file, as it would for
+    the shell. (`Path("./-")` is `Path("-")`, so the text is checked first.)
+    """
+    return None if text == "-" else Path(text)
+
+
 def _parse_port(text: str) -> int:
     port = _whole_number(text, at_most=65535)
     if port is None:
@@ -425,8 +481,8 @@ def _add_assignments_parser(commands: Any) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        type=Path,
-        help="write to FILE (UTF-8) instead of stdout",
+        type=_output_path,
+        help="write to FILE (UTF-8) instead of stdout (- is stdout)",
     )
     # Also accepted after the command; SUPPRESS keeps the global flag's value.
     assignments.add_argument(
@@ -567,17 +623,40 @@ def _fetch_groups(
 ) -> dict[int, GroupResult]:
     """Fetch the groups side by side, keeping a group's error in place of its list."""
     with _progress(len(command.group_ids)) as on_result:
-        results = client.groups.list_assignments_many(
-            command.group_ids,
-            concurrency=command.concurrency,
-            return_exceptions=True,
-            on_result=on_result,
+        results = _interruptible(
+            lambda: client.groups.list_assignments_many(
+                command.group_ids,
+                concurrency=command.concurrency,
+                return_exceptions=True,
+                on_result=on_result,
+            )
         )
     for result in results.values():
         if isinstance(result, konstantly.AuthenticationError):
             # A rejected key fails every group alike: one line says it all.
             raise result
     return results
+
+
+def _interruptible(call: Callable[[], _T]) -> _T:
+    """Call `call` on a thread of its own, so that Ctrl+C stops the wait for it.
+
+    A KeyboardInterrupt raised inside `list_assignments_many` would not end it:
+    leaving its thread pool waits for every request in flight, each for up to
+    the client's timeout times its attempts. Here the main thread only waits
+    for a result, which the interrupt ends at once; the thread it leaves
+    behind is a daemon, and `entry_point` exits without joining the pool's.
+    """
+    outcome: Future[_T] = Future()
+
+    def run() -> None:
+        try:
+            outcome.set_result(call())
+        except BaseException as error:
+            outcome.set_exception(error)
+
+    threading.Thread(target=run, name="konstantly-fetch", daemon=True).start()
+    return outcome.result()
 
 
 @contextlib.contextmanager
@@ -592,7 +671,9 @@ def _progress(total: int) -> Iterator[Callable[[int, GroupResult], None] | None]
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        # Log lines print above the bar through this console (see
+        # _StderrHandler); soft wrap leaves each whole, for the terminal to wrap.
+        console=Console(stderr=True, soft_wrap=True),
         transient=True,
     )
     task = progress.add_task("groups", total=total)
@@ -650,7 +731,8 @@ def _read_groups_file(path: Path) -> list[int]:
         ) from None
 
     group_ids = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.removeprefix(_BYTE_ORDER_MARK).splitlines()
+    for number, line in enumerate(lines, start=1):
         entry = line.partition("#")[0].strip()
         if not entry:
             continue
@@ -701,17 +783,47 @@ def _api_key(api_key_file: Path | None) -> str:
             raise konstantly.ConfigurationError(message)
         return api_key
 
+    return _read_api_key_file(api_key_file)
+
+
+def _read_api_key_file(path: Path) -> str:
+    """The key on the first line of `path`; messages name the file, never the key."""
+    name = str(path)
     try:
-        with api_key_file.open(encoding="utf-8") as key_file:
-            api_key = key_file.readline().strip()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        message = f"Cannot read the API key file {str(api_key_file)!r}: {reason}."
+        with path.open("rb") as key_file:
+            data = key_file.read(MAX_API_KEY_FILE_SIZE + 1)
+    except OSError as error:
+        message = f"Cannot read the API key file {name!r}: {error.strerror}."
+        raise konstantly.ConfigurationError(message) from None
+
+    if len(data) > MAX_API_KEY_FILE_SIZE:
+        message = (
+            f"The API key file {name!r} is longer than "
+            f"{MAX_API_KEY_FILE_SIZE // 1024} KiB, which no key file is; pass a "
+            "file that holds the key on its first line."
+        )
+        raise konstantly.ConfigurationError(message)
+
+    # bytes.splitlines() ends a line at \n, \r or \r\n only, as reading the file
+    # as text would.
+    first_line = next(iter(data.splitlines()), b"")
+    try:
+        api_key = first_line.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        message = f"Cannot read the API key file {name!r}: not UTF-8 text."
         raise konstantly.ConfigurationError(message) from None
 
     if not api_key:
+        message = f"The API key file {name!r} has no key on its first line."
+        raise konstantly.ConfigurationError(message)
+    # The client refuses such a key too (a header carries visible ASCII only,
+    # RFC 9110, section 5.5), but its message points at api_key and the
+    # environment variable, not at this file.
+    if not all("!" <= char <= "~" for char in api_key):
         message = (
-            f"The API key file {str(api_key_file)!r} has no key on its first line."
+            f"The first line of the API key file {name!r} holds spaces, control "
+            "characters or non-ASCII letters, which no key has; check the file "
+            "for a copying mistake."
         )
         raise konstantly.ConfigurationError(message)
     return api_key
@@ -866,7 +978,7 @@ def _library_log_to_stderr(*, debug: bool) -> Iterator[None]:
     previous_level = _logger.level
     handler: logging.Handler | None = None
     if not _logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         if debug:
             handler.setFormatter(logging.Formatter(_DEBUG_LOG_FORMAT))
         else:

@@ -18,7 +18,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from rich import box
@@ -279,8 +279,8 @@ def assignment_record(
         "course_name": safe_text(course.name),
         "course_annotation": safe_text(course.annotation),
         "is_draft": course.is_draft,
-        "assigned_at": assignment.assigned_at.astimezone(zone).isoformat(),
-        "due_at": None if due_at is None else due_at.astimezone(zone).isoformat(),
+        "assigned_at": in_zone(assignment.assigned_at, zone).isoformat(),
+        "due_at": None if due_at is None else in_zone(due_at, zone).isoformat(),
         "deadline": _deadline_record(assignment),
         "overdue": _overdue(assignment, now),
         "time_left_seconds": None if time_left is None else time_left // _SECOND,
@@ -329,9 +329,32 @@ def format_datetime(moment: datetime, zone: tzinfo) -> str:
         zone: the zone to show it in.
 
     Returns:
-        The date and minute in `zone`, followed by the zone's abbreviation.
+        The date and minute in `zone` (or in UTC, as `in_zone` has it),
+        followed by the zone's abbreviation.
     """
-    return moment.astimezone(zone).strftime(DATETIME_FORMAT)
+    return in_zone(moment, zone).strftime(DATETIME_FORMAT)
+
+
+def in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """The moment in `zone`, or in UTC when `zone`'s calendar cannot hold it.
+
+    A datetime ends with the year 9999, which the API's times reach: its
+    last second, 9999-12-31 23:59:59 UTC, is already in the year 10000 in a
+    zone ahead of UTC, such as Pacific/Kiritimati (UTC+14). Such a moment is
+    shown in UTC, with UTC's offset and name, so that it is still the right
+    moment, only not in the zone asked for.
+
+    Args:
+        moment: a timezone-aware datetime.
+        zone: the zone to show it in.
+
+    Returns:
+        The same moment, in `zone` or else in UTC.
+    """
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment.astimezone(UTC)
 
 
 def format_due(assignment: Assignment, zone: tzinfo) -> str:
