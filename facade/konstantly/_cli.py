@@ -33,14 +33,12 @@ import re
 import secrets
 import shutil
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeAlias, cast
 
 from rich.console import Console
 from rich.progress import (
@@ -114,8 +112,6 @@ MAX_GROUP_ID: Final = 2**63 - 1
 _SHOWN_LENGTH: Final = 40
 
 _logger = logging.getLogger("konstantly")
-
-_T = TypeVar("_T")
 
 
 class UsageError(Exception):
@@ -623,40 +619,17 @@ def _fetch_groups(
 ) -> dict[int, GroupResult]:
     """Fetch the groups side by side, keeping a group's error in place of its list."""
     with _progress(len(command.group_ids)) as on_result:
-        results = _interruptible(
-            lambda: client.groups.list_assignments_many(
-                command.group_ids,
-                concurrency=command.concurrency,
-                return_exceptions=True,
-                on_result=on_result,
-            )
+        results = client.groups.list_assignments_many(
+            command.group_ids,
+            concurrency=command.concurrency,
+            return_exceptions=True,
+            on_result=on_result,
         )
     for result in results.values():
         if isinstance(result, konstantly.AuthenticationError):
             # A rejected key fails every group alike: one line says it all.
             raise result
     return results
-
-
-def _interruptible(call: Callable[[], _T]) -> _T:
-    """Call `call` on a thread of its own, so that Ctrl+C stops the wait for it.
-
-    A KeyboardInterrupt raised inside `list_assignments_many` would not end it:
-    leaving its thread pool waits for every request in flight, each for up to
-    the client's timeout times its attempts. Here the main thread only waits
-    for a result, which the interrupt ends at once; the thread it leaves
-    behind is a daemon, and `entry_point` exits without joining the pool's.
-    """
-    outcome: Future[_T] = Future()
-
-    def run() -> None:
-        try:
-            outcome.set_result(call())
-        except BaseException as error:
-            outcome.set_exception(error)
-
-    threading.Thread(target=run, name="konstantly-fetch", daemon=True).start()
-    return outcome.result()
 
 
 @contextlib.contextmanager
