@@ -54,6 +54,7 @@ import konstantly
 from . import _output
 from ._config import resolve_timezone
 from ._groups import MAX_CONCURRENCY
+from ._logging import StderrHandler
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -128,24 +129,6 @@ class OutputError(Exception):
     def __init__(self, message: str, *, error_name: str = "OSError") -> None:
         super().__init__(message)
         self.error_name = error_name
-
-
-class _StderrHandler(logging.Handler):
-    """Write each record to `sys.stderr` as it is then, not as it was at the start.
-
-    While the progress bar shows, rich's Progress puts a proxy in `sys.stderr`
-    (its documented `redirect_stderr`) that prints each line above the bar; a
-    handler holding on to the real stderr would write across the bar instead.
-    """
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            line = self.format(record)
-            stream = sys.stderr
-            stream.write(line + "\n")
-            stream.flush()
-        except Exception:
-            self.handleError(record)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -645,7 +628,7 @@ def _progress(total: int) -> Iterator[Callable[[int, GroupResult], None] | None]
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         # Log lines print above the bar through this console (see
-        # _StderrHandler); soft wrap leaves each whole, for the terminal to wrap.
+        # StderrHandler); soft wrap leaves each whole, for the terminal to wrap.
         console=Console(stderr=True, soft_wrap=True),
         transient=True,
     )
@@ -951,7 +934,7 @@ def _library_log_to_stderr(*, debug: bool) -> Iterator[None]:
     previous_level = _logger.level
     handler: logging.Handler | None = None
     if not _logger.handlers:
-        handler = _StderrHandler()
+        handler = StderrHandler()
         if debug:
             handler.setFormatter(logging.Formatter(_DEBUG_LOG_FORMAT))
         else:
