@@ -16,6 +16,7 @@ import anyio
 import konstantly
 import pytest
 from konstantly import _transport
+from konstantly._client import POOL_LIMITS
 from konstantly.testing import FakeKonstantly, Fault
 
 GROUP = 31
@@ -454,3 +455,80 @@ def test_trickled_compressed_body_still_meets_the_deadline() -> None:
             client.groups.list_assignments(GROUP)
 
     assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    "coding", ["br", "zstd", "compress", "x-rot13", "gzip, br", "gzip, gzip"]
+)
+def test_coding_the_client_did_not_ask_for_is_refused(coding: str) -> None:
+    """Only gzip and deflate can be held to the limit; anything else is final."""
+    with FakeKonstantly(bundled=False) as site:
+        site.set_raw_response(
+            GROUP, 200, gzip.compress(EXAMPLE), headers={"Content-Encoding": coding}
+        )
+        with (
+            konstantly.Konstantly(
+                api_key=site.api_key, base_url=site.base_url, max_retries=3
+            ) as client,
+            pytest.raises(konstantly.ResponseValidationError) as caught,
+        ):
+            client.groups.list_assignments(GROUP)
+
+        assert len(site.requests) == 1
+
+    assert caught.value.message == (
+        f"The server answered with Content-Encoding {coding!r}, which the client "
+        "does not ask for and cannot hold to its size limit. Only gzip and deflate "
+        "are accepted; a proxy in front of the site that compresses answers on its "
+        "own should honour the request's Accept-Encoding."
+    )
+
+
+@pytest.mark.anyio
+async def test_async_client_refuses_a_coding_it_did_not_ask_for() -> None:
+    """The asynchronous client refuses brotli the same way, and stays usable."""
+    with FakeKonstantly(bundled=False) as site:
+        site.set_raw_response(
+            GROUP, 200, b"\x1b\x00\x00", headers={"Content-Encoding": "br"}
+        )
+        async with konstantly.AsyncKonstantly(
+            api_key=site.api_key, base_url=site.base_url
+        ) as client:
+            with pytest.raises(konstantly.ResponseValidationError, match="'br'"):
+                await client.groups.list_assignments(GROUP)
+            site.set_raw_response(GROUP, 200, EXAMPLE)
+            result = await client.groups.list_assignments(GROUP)
+
+    assert _courses(result) == EXAMPLE_COURSES
+
+
+def test_identity_coding_is_the_body_as_sent() -> None:
+    """`identity`, the coding that changes nothing, is read like no coding."""
+    with FakeKonstantly(bundled=False) as site:
+        site.set_raw_response(
+            GROUP, 200, EXAMPLE, headers={"Content-Encoding": "Identity"}
+        )
+        with konstantly.Konstantly(
+            api_key=site.api_key, base_url=site.base_url
+        ) as client:
+            result = client.groups.list_assignments(GROUP)
+
+    assert _courses(result) == EXAMPLE_COURSES
+
+
+def test_refused_answers_free_their_connections() -> None:
+    """More refusals than the pool has connections leave the client working."""
+    with FakeKonstantly(bundled=False) as site:
+        site.set_raw_response(
+            GROUP, 200, b"\x1b\x00\x00", headers={"Content-Encoding": "br"}
+        )
+        with konstantly.Konstantly(
+            api_key=site.api_key, base_url=site.base_url, timeout=2.0, max_retries=0
+        ) as client:
+            for _ in range(POOL_LIMITS.max_connections + 1):
+                with pytest.raises(konstantly.ResponseValidationError):
+                    client.groups.list_assignments(GROUP)
+            site.set_raw_response(GROUP, 200, EXAMPLE)
+            result = client.groups.list_assignments(GROUP)
+
+    assert _courses(result) == EXAMPLE_COURSES

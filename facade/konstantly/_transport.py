@@ -264,8 +264,11 @@ def _take_content_coding(response: httpx.Response) -> str | None:
 
     Without the header httpx passes the body on as it is, so that what the
     transport's streams count is what the body inflates to, not what came
-    over the wire. None when there is nothing to inflate, or a coding left to
-    httpx.
+    over the wire. None when there is nothing to inflate.
+
+    Raises:
+        ResponseValidationError: The answer is in a coding the client did not
+            ask for, which httpx might inflate without limit.
     """
     if "Content-Encoding" not in response.headers:
         return None
@@ -280,7 +283,16 @@ def _take_content_coding(response: httpx.Response) -> str | None:
     if len(codings) == 1 and codings[0] in _INFLATABLE:
         del response.headers["Content-Encoding"]
         return codings[0]
-    return None
+
+    # br and zstd, when their packages are installed, would be inflated by
+    # httpx whole; compress, unknown codings and chains are not the API's.
+    message = (
+        f"The server answered with Content-Encoding {value!r}, which the client "
+        "does not ask for and cannot hold to its size limit. Only gzip and "
+        "deflate are accepted; a proxy in front of the site that compresses "
+        "answers on its own should honour the request's Accept-Encoding."
+    )
+    raise ResponseValidationError(message)
 
 
 def _check_size(received: int) -> None:
@@ -396,8 +408,13 @@ class SyncAttemptTransport(httpx.BaseTransport):
         if not isinstance(response.stream, httpx.SyncByteStream):
             return response
 
+        try:
+            coding = _take_content_coding(response)
+        except ResponseValidationError:
+            response.close()  # or the pool counts its connection busy
+            raise
+
         stream = response.stream
-        coding = _take_content_coding(response)
         if coding is not None:
             stream = _InflatingStream(stream, coding)
         response.stream = _GuardedStream(stream, attempt.deadline, request)
@@ -427,8 +444,13 @@ class AsyncAttemptTransport(httpx.AsyncBaseTransport):
         if not isinstance(response.stream, httpx.AsyncByteStream):
             return response
 
+        try:
+            coding = _take_content_coding(response)
+        except ResponseValidationError:
+            await response.aclose()  # or the pool counts its connection busy
+            raise
+
         stream = response.stream
-        coding = _take_content_coding(response)
         if coding is not None:
             stream = _InflatingAsyncStream(stream, coding)
         response.stream = _GuardedAsyncStream(stream)
