@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import io
 import json
 import logging
@@ -37,6 +38,7 @@ TIMED_GROUP_ID = 8
 INCOMPLETE_GROUP_ID = 9
 HOSTILE_GROUP_ID = 10
 LAST_SECOND_GROUP_ID = 11
+BOMB_GROUP_ID = 12
 
 # 9999-12-31 23:59:59 UTC, the last second a datetime holds; already in the
 # year 10000 in Kiritimati (UTC+14).
@@ -699,6 +701,25 @@ def test_rate_limit_line_says_when_to_retry(
     assert result.status == 1
     assert result.stderr_lines == [
         "RateLimitError: Too Many Requests (HTTP 429, retry after 0 s)"
+    ]
+
+
+def test_compression_bomb_exits_1_with_one_line(
+    assignments: Any, site: FakeKonstantly
+) -> None:
+    """65 KiB of gzip that inflate past 64 MiB stop the command, not the machine."""
+    body = b'{"assignments": [], "totalCount": 0' + b" " * (65 * 2**20) + b"}"
+    site.set_raw_response(
+        BOMB_GROUP_ID, 200, gzip.compress(body), headers={"Content-Encoding": "gzip"}
+    )
+
+    result = assignments(str(BOMB_GROUP_ID))
+
+    assert result.status == 1
+    assert result.stdout == ""
+    assert result.stderr_lines == [
+        "ResponseValidationError: The answer is larger than 64 MiB, far beyond any "
+        "group's assignments; the server or a proxy is misbehaving."
     ]
 
 

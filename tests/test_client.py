@@ -98,6 +98,22 @@ def test_sends_one_get_with_api_key_to_group_path(
     assert response.status_code == 200
 
 
+def test_asks_only_for_codings_it_can_hold_to_the_limit(
+    httpserver: HTTPServer,
+    fetch_assignments: Fetch,
+    example_body: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """gzip and deflate, never br or zstd, whatever packages are installed."""
+    # What httpx would ask for by default with brotli and zstandard installed.
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")
+
+    fetch_assignments(example_body)
+
+    request, _ = httpserver.log[0]
+    assert request.headers["Accept-Encoding"] == "gzip, deflate"
+
+
 def test_base_url_with_trailing_slash(
     httpserver: HTTPServer, make_client: MakeClient, example_body: dict[str, Any]
 ) -> None:

@@ -74,6 +74,10 @@ class _Core:
             "X-API-KEY": self.settings.api_key,
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
+            # Only what the transport can inflate within MAX_BODY_BYTES; httpx
+            # would also ask for br and zstd whenever their packages are
+            # installed, and hand back however much they decode to.
+            "Accept-Encoding": "gzip, deflate",
         }
 
     def call_options(
