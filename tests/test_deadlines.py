@@ -194,35 +194,31 @@ def test_days_keep_wall_clock_time_across_fall_back(
     assert assignment.due_at == utc(2021, 11, 7, 17)
 
 
-def test_day_ending_in_the_skipped_hour_moves_past_it(
-    fetch_assignments: Fetch, make_assignment: MakeAssignment
+@pytest.mark.parametrize(
+    ("assigned", "due"),
+    [
+        # Saturday 02:30 EST: Sunday's 02:30 never comes, so 03:30 EDT.
+        pytest.param(utc(2024, 3, 9, 7, 30), utc(2024, 3, 10, 7, 30), id="skipped"),
+        # Saturday 01:30 EDT: Sunday's 01:30 comes twice; the first is EDT.
+        pytest.param(utc(2024, 11, 2, 5, 30), utc(2024, 11, 3, 5, 30), id="repeated"),
+    ],
+)
+def test_day_ending_in_a_changed_hour(
+    fetch_assignments: Fetch,
+    make_assignment: MakeAssignment,
+    assigned: datetime,
+    due: datetime,
 ) -> None:
-    """One day after Saturday 02:30 EST is Sunday 03:30 EDT: 02:30 never came."""
+    """A day ending in the hour the clocks skip or repeat has one due time."""
     assignment = one_assignment(
         fetch_assignments,
         make_assignment,
-        assigned_at=unix(utc(2024, 3, 9, 7, 30)),
+        assigned_at=unix(assigned),
         deadlinePeriod={"measure": "days", "value": 1},
         timezone="America/New_York",
     )
 
-    assert assignment.due_at == utc(2024, 3, 10, 7, 30)
-    assert assignment.due_at.astimezone(NEW_YORK).hour == 3
-
-
-def test_day_ending_in_the_repeated_hour_takes_the_first(
-    fetch_assignments: Fetch, make_assignment: MakeAssignment
-) -> None:
-    """One day after Saturday 01:30 EDT is Sunday's first 01:30, still EDT."""
-    assignment = one_assignment(
-        fetch_assignments,
-        make_assignment,
-        assigned_at=unix(utc(2024, 11, 2, 5, 30)),
-        deadlinePeriod={"measure": "days", "value": 1},
-        timezone="America/New_York",
-    )
-
-    assert assignment.due_at == utc(2024, 11, 3, 5, 30)
+    assert assignment.due_at == due
 
 
 @pytest.mark.parametrize("measure", ["hours", "days", "weeks", "months"])

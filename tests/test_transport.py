@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -192,6 +193,14 @@ def gzip_bomb() -> bytes:
     return gzip.compress(b'{"assignments": [], "totalCount": 0' + padding + b"}")
 
 
+@contextlib.contextmanager
+def serving(body: bytes, coding: str, *, status: int = 200) -> Iterator[FakeKonstantly]:
+    """A fake site answering GROUP with `body`, marked as in `coding`."""
+    with FakeKonstantly(bundled=False) as site:
+        site.set_raw_response(GROUP, status, body, headers={"Content-Encoding": coding})
+        yield site
+
+
 def _courses(result: konstantly.GroupAssignments) -> list[tuple[int, str]]:
     return [(assignment.course.id, assignment.course.name) for assignment in result]
 
@@ -209,12 +218,11 @@ def _courses(result: konstantly.GroupAssignments) -> list[tuple[int, str]]:
 )
 def test_compressed_body_is_inflated(coding: str, body: bytes) -> None:
     """gzip, and deflate in both the forms httpx accepts, give the same list."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(GROUP, 200, body, headers={"Content-Encoding": coding})
-        with konstantly.Konstantly(
-            api_key=site.api_key, base_url=site.base_url
-        ) as client:
-            result = client.groups.list_assignments(GROUP)
+    with (
+        serving(body, coding) as site,
+        konstantly.Konstantly(api_key=site.api_key, base_url=site.base_url) as client,
+    ):
+        result = client.groups.list_assignments(GROUP)
 
     assert _courses(result) == EXAMPLE_COURSES
     assert result.total_count == 2
@@ -225,10 +233,7 @@ def test_compressed_body_is_inflated(coding: str, body: bytes) -> None:
 async def test_async_client_inflates_a_compressed_body(coding: str) -> None:
     """The asynchronous client inflates the same codings to the same list."""
     compress = gzip.compress if coding == "gzip" else zlib.compress
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, compress(EXAMPLE), headers={"Content-Encoding": coding}
-        )
+    with serving(compress(EXAMPLE), coding) as site:
         async with konstantly.AsyncKonstantly(
             api_key=site.api_key, base_url=site.base_url
         ) as client:
@@ -240,13 +245,7 @@ async def test_async_client_inflates_a_compressed_body(coding: str) -> None:
 @pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS])
 def test_deflate_body_arriving_a_byte_at_a_time_is_inflated(wbits: int) -> None:
     """deflate's wrapping is told from its first two bytes, even apart."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP,
-            200,
-            _deflate(EXAMPLE, wbits),
-            headers={"Content-Encoding": "deflate"},
-        )
+    with serving(_deflate(EXAMPLE, wbits), "deflate") as site:
         site.inject(Fault.trickle(interval=0.001, chunk=1))
         # No retry: a second attempt would get the body whole.
         with konstantly.Konstantly(
@@ -260,30 +259,26 @@ def test_deflate_body_arriving_a_byte_at_a_time_is_inflated(wbits: int) -> None:
 def test_compressed_error_answer_keeps_its_message() -> None:
     """An error status's gzipped body is inflated for its message too."""
     body = gzip.compress(b'{"status": 404, "message": "Group 31 is gone"}')
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(GROUP, 404, body, headers={"Content-Encoding": "gzip"})
-        with (
-            konstantly.Konstantly(
-                api_key=site.api_key, base_url=site.base_url
-            ) as client,
-            pytest.raises(konstantly.NotFoundError) as caught,
-        ):
-            client.groups.list_assignments(GROUP)
+    with (
+        serving(body, "gzip", status=404) as site,
+        konstantly.Konstantly(api_key=site.api_key, base_url=site.base_url) as client,
+        pytest.raises(konstantly.NotFoundError) as caught,
+    ):
+        client.groups.list_assignments(GROUP)
 
     assert caught.value.message == "Group 31 is gone"
 
 
 def test_empty_body_marked_gzip_is_taken_as_empty() -> None:
     """No bytes at all are no broken stream: the status decides the error."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(GROUP, 503, b"", headers={"Content-Encoding": "gzip"})
-        with (
-            konstantly.Konstantly(
-                api_key=site.api_key, base_url=site.base_url, max_retries=0
-            ) as client,
-            pytest.raises(konstantly.InternalServerError) as caught,
-        ):
-            client.groups.list_assignments(GROUP)
+    with (
+        serving(b"", "gzip", status=503) as site,
+        konstantly.Konstantly(
+            api_key=site.api_key, base_url=site.base_url, max_retries=0
+        ) as client,
+        pytest.raises(konstantly.InternalServerError) as caught,
+    ):
+        client.groups.list_assignments(GROUP)
 
     assert caught.value.status_code == 503
     assert caught.value.message == (
@@ -293,10 +288,7 @@ def test_empty_body_marked_gzip_is_taken_as_empty() -> None:
 
 def test_sync_client_refuses_a_gzip_bomb(gzip_bomb: bytes) -> None:
     """65 KiB that inflate past 64 MiB end in a typed error, at the first attempt."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, gzip_bomb, headers={"Content-Encoding": "gzip"}
-        )
+    with serving(gzip_bomb, "gzip") as site:
         with (
             konstantly.Konstantly(
                 api_key=site.api_key, base_url=site.base_url, max_retries=3
@@ -313,10 +305,7 @@ def test_sync_client_refuses_a_gzip_bomb(gzip_bomb: bytes) -> None:
 @pytest.mark.anyio
 async def test_async_client_refuses_a_gzip_bomb(gzip_bomb: bytes) -> None:
     """The asynchronous client counts the inflated bytes the same way."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, gzip_bomb, headers={"Content-Encoding": "gzip"}
-        )
+    with serving(gzip_bomb, "gzip") as site:
         async with konstantly.AsyncKonstantly(
             api_key=site.api_key, base_url=site.base_url, max_retries=3
         ) as client:
@@ -341,10 +330,7 @@ def bomb_site(
 ) -> Iterator[FakeKonstantly]:
     """A site answering with the gzip bomb, and a body limit of 1 MiB."""
     monkeypatch.setattr(_transport, "MAX_BODY_BYTES", LOWERED_LIMIT)
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, gzip_bomb, headers={"Content-Encoding": "gzip"}
-        )
+    with serving(gzip_bomb, "gzip") as site:
         yield site
 
 
@@ -400,8 +386,7 @@ def test_corrupt_compressed_body_is_a_validation_error(
     coding: str, body: bytes, reason: str
 ) -> None:
     """A complete answer whose body cannot be inflated is final, not retried."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(GROUP, 200, body, headers={"Content-Encoding": coding})
+    with serving(body, coding) as site:
         with (
             konstantly.Konstantly(
                 api_key=site.api_key, base_url=site.base_url, max_retries=3
@@ -422,13 +407,7 @@ def test_corrupt_compressed_body_is_a_validation_error(
 @pytest.mark.anyio
 async def test_async_client_refuses_a_corrupt_compressed_body() -> None:
     """The asynchronous client raises the same typed error for a broken body."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP,
-            200,
-            gzip.compress(EXAMPLE)[:-20],
-            headers={"Content-Encoding": "gzip"},
-        )
+    with serving(gzip.compress(EXAMPLE)[:-20], "gzip") as site:
         async with konstantly.AsyncKonstantly(
             api_key=site.api_key, base_url=site.base_url
         ) as client:
@@ -440,10 +419,7 @@ async def test_async_client_refuses_a_corrupt_compressed_body() -> None:
 
 def test_trickled_compressed_body_still_meets_the_deadline() -> None:
     """Inflating leaves the attempt's deadline in force for a slow body."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, gzip.compress(EXAMPLE), headers={"Content-Encoding": "gzip"}
-        )
+    with serving(gzip.compress(EXAMPLE), "gzip") as site:
         site.inject(Fault.trickle(interval=0.1, chunk=1))
         started = time.monotonic()
         with (
@@ -462,10 +438,7 @@ def test_trickled_compressed_body_still_meets_the_deadline() -> None:
 )
 def test_coding_the_client_did_not_ask_for_is_refused(coding: str) -> None:
     """Only gzip and deflate can be held to the limit; anything else is final."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, gzip.compress(EXAMPLE), headers={"Content-Encoding": coding}
-        )
+    with serving(gzip.compress(EXAMPLE), coding) as site:
         with (
             konstantly.Konstantly(
                 api_key=site.api_key, base_url=site.base_url, max_retries=3
@@ -487,10 +460,7 @@ def test_coding_the_client_did_not_ask_for_is_refused(coding: str) -> None:
 @pytest.mark.anyio
 async def test_async_client_refuses_a_coding_it_did_not_ask_for() -> None:
     """The asynchronous client refuses brotli the same way, and stays usable."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, b"\x1b\x00\x00", headers={"Content-Encoding": "br"}
-        )
+    with serving(b"\x1b\x00\x00", "br") as site:
         async with konstantly.AsyncKonstantly(
             api_key=site.api_key, base_url=site.base_url
         ) as client:
@@ -504,31 +474,27 @@ async def test_async_client_refuses_a_coding_it_did_not_ask_for() -> None:
 
 def test_identity_coding_is_the_body_as_sent() -> None:
     """`identity`, the coding that changes nothing, is read like no coding."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, EXAMPLE, headers={"Content-Encoding": "Identity"}
-        )
-        with konstantly.Konstantly(
-            api_key=site.api_key, base_url=site.base_url
-        ) as client:
-            result = client.groups.list_assignments(GROUP)
+    with (
+        serving(EXAMPLE, "Identity") as site,
+        konstantly.Konstantly(api_key=site.api_key, base_url=site.base_url) as client,
+    ):
+        result = client.groups.list_assignments(GROUP)
 
     assert _courses(result) == EXAMPLE_COURSES
 
 
 def test_refused_answers_free_their_connections() -> None:
     """More refusals than the pool has connections leave the client working."""
-    with FakeKonstantly(bundled=False) as site:
-        site.set_raw_response(
-            GROUP, 200, b"\x1b\x00\x00", headers={"Content-Encoding": "br"}
-        )
-        with konstantly.Konstantly(
+    with (
+        serving(b"\x1b\x00\x00", "br") as site,
+        konstantly.Konstantly(
             api_key=site.api_key, base_url=site.base_url, timeout=2.0, max_retries=0
-        ) as client:
-            for _ in range(POOL_LIMITS.max_connections + 1):
-                with pytest.raises(konstantly.ResponseValidationError):
-                    client.groups.list_assignments(GROUP)
-            site.set_raw_response(GROUP, 200, EXAMPLE)
-            result = client.groups.list_assignments(GROUP)
+        ) as client,
+    ):
+        for _ in range(POOL_LIMITS.max_connections + 1):
+            with pytest.raises(konstantly.ResponseValidationError):
+                client.groups.list_assignments(GROUP)
+        site.set_raw_response(GROUP, 200, EXAMPLE)
+        result = client.groups.list_assignments(GROUP)
 
     assert _courses(result) == EXAMPLE_COURSES
