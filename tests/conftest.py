@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from importlib import resources
+from types import TracebackType
 from typing import Any
 
 import konstantly
@@ -21,6 +24,57 @@ EXAMPLE_BODY: dict[str, Any] = json.loads(
 )
 
 pytest_plugins = ["pytester"]
+
+
+class RawServer:
+    """A loopback server that answers every request with the same raw bytes.
+
+    For answers no well-behaved HTTP server would send: broken status lines
+    and headers. It closes each connection after its answer.
+    """
+
+    def __init__(self, answer: bytes) -> None:
+        self._answer = answer
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._stopping = threading.Event()
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        port = self._listener.getsockname()[1]
+        return f"http://127.0.0.1:{port}/openapi/v1"
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    request += chunk
+                connection.sendall(self._answer)
+
+    def __enter__(self) -> RawServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
 
 
 @pytest.fixture
@@ -113,3 +167,10 @@ def fetch_assignments(
         return make_client(**options).groups.list_assignments(123)
 
     return fetch
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[bytes], RawServer]]:
+    """Start RawServers answering with given bytes, stopped when the test ends."""
+    with contextlib.ExitStack() as stack:
+        yield lambda answer: stack.enter_context(RawServer(answer))

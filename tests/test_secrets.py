@@ -161,6 +161,28 @@ def key_in_a_field_name(site: FakeKonstantly) -> int:
     return 9
 
 
+def coding_echoing_the_key(site: FakeKonstantly) -> int:
+    site.set_raw_response(9, 200, b"{}", {"Content-Encoding": KEY})
+    return 9
+
+
+def measure_echoing_the_key(site: FakeKonstantly) -> int:
+    assignment = {
+        "assignedAt": 1_700_000_000,
+        "deadlinePeriod": {"measure": KEY, "value": 1},
+        "course": {
+            "id": 1,
+            "name": "Course",
+            "annotation": "",
+            "isDraft": False,
+            "createdAt": 1_690_000_000,
+            "updatedAt": 1_690_000_000,
+        },
+    }
+    site.add_group(9, [assignment])
+    return 9
+
+
 SCENARIOS = [
     pytest.param(succeeds, id="success"),
     pytest.param(unknown_group, id="404"),
@@ -173,6 +195,7 @@ SCENARIOS = [
     pytest.param(body_echoing_the_key, id="validation error echoing the key"),
     pytest.param(page_echoing_the_key, id="200 html echoing the key"),
     pytest.param(key_in_a_field_name, id="validation error, key as a field name"),
+    pytest.param(coding_echoing_the_key, id="key as the content coding"),
 ]
 
 
@@ -220,6 +243,79 @@ async def test_async_key_hidden_on_every_path(
         texts = shown(client) + shown(outcome)
 
     assert_key_hidden(texts, everything_logged)
+
+
+def test_key_as_an_unknown_measure_is_not_logged(
+    site: FakeKonstantly, everything_logged: pytest.LogCaptureFixture
+) -> None:
+    """The warning about an unknown measure names it without the key.
+
+    The measure itself is the server's data, kept as it came on the result.
+    """
+    group_id = measure_echoing_the_key(site)
+
+    with konstantly.Konstantly(api_key=KEY, base_url=site.base_url) as client:
+        result = client.groups.list_assignments(group_id)
+
+    assert result[0].deadline is not None
+    assert result[0].deadline.period == konstantly.DeadlinePeriod(KEY, 1)
+    assert "unknown unit '[redacted]'" in everything_logged.text
+    assert_key_hidden([], everything_logged)
+
+
+# Answers that break HTTP itself, with the key in the part httpx complains of.
+BROKEN_ANSWERS = [
+    pytest.param(b"HTTP/1.1 " + KEY.encode() + b"\r\n\r\n", id="status line"),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nX-Echo: a\x00" + KEY.encode() + b"\r\n\r\n",
+        id="header line",
+    ),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + KEY.encode()
+        + b"\r\n",
+        id="chunk size",
+    ),
+]
+
+
+@pytest.mark.parametrize("answer", BROKEN_ANSWERS)
+def test_key_hidden_in_a_broken_answer(
+    raw_server: Callable[[bytes], Any],
+    everything_logged: pytest.LogCaptureFixture,
+    answer: bytes,
+) -> None:
+    """httpx quotes what it could not parse; the error quotes it without the key."""
+    server = raw_server(answer)
+
+    with (
+        konstantly.Konstantly(api_key=KEY, base_url=server.base_url) as client,
+        pytest.raises(konstantly.APIConnectionError) as caught,
+    ):
+        client.groups.list_assignments(123)
+
+    assert "[redacted]" in str(caught.value)
+    assert_key_hidden(shown(client) + shown(caught.value), everything_logged)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("answer", BROKEN_ANSWERS)
+async def test_async_key_hidden_in_a_broken_answer(
+    raw_server: Callable[[bytes], Any],
+    everything_logged: pytest.LogCaptureFixture,
+    answer: bytes,
+) -> None:
+    """The asynchronous client hides it the same way."""
+    server = raw_server(answer)
+
+    async with konstantly.AsyncKonstantly(
+        api_key=KEY, base_url=server.base_url
+    ) as client:
+        with pytest.raises(konstantly.APIConnectionError) as caught:
+            await client.groups.list_assignments(123)
+
+    assert "[redacted]" in str(caught.value)
+    assert_key_hidden(shown(client) + shown(caught.value), everything_logged)
 
 
 def test_wrong_key_from_the_environment_is_not_shown(

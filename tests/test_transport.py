@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import socket
-import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
+from typing import Any
 
 import anyio
 import konstantly
@@ -81,63 +80,23 @@ def test_real_limit_is_far_beyond_any_group() -> None:
     assert _transport.MAX_BODY_BYTES == 64 * 2**20
 
 
-class _HangUpAfterEachAnswer:
-    """A server that closes every connection right after its answer.
-
-    It announces nothing about closing, so a client believes the connection
-    can be reused, and learns otherwise only by checking the socket.
-    """
-
-    BODY = b'{"assignments": [], "totalCount": 0}'
-    ANSWER = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        b"Content-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
-    )
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self._stopping = threading.Event()
-        self.connections = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def base_url(self) -> str:
-        port = self._listener.getsockname()[1]
-        return f"http://127.0.0.1:{port}/openapi/v1"
-
-    def _serve(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            with connection:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    chunk = connection.recv(4096)
-                    if not chunk:
-                        break
-                    request += chunk
-                connection.sendall(self.ANSWER)
-
-    def close(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=5)
-        self._listener.close()
+_EMPTY_BODY = b'{"assignments": [], "totalCount": 0}'
+# It announces nothing about closing, so a client believes the connection can
+# be reused, and learns otherwise only by checking the socket.
+_ANSWER_THEN_HANG_UP = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\n\r\n%s" % (len(_EMPTY_BODY), _EMPTY_BODY)
+)
 
 
 @pytest.fixture
-def hang_up_server() -> Iterator[_HangUpAfterEachAnswer]:
-    server = _HangUpAfterEachAnswer()
-    yield server
-    server.close()
+def hang_up_server(raw_server: Callable[[bytes], Any]) -> Any:
+    """A server that closes every connection right after its answer."""
+    return raw_server(_ANSWER_THEN_HANG_UP)
 
 
 def test_sync_client_sees_a_connection_the_server_closed(
-    hang_up_server: _HangUpAfterEachAnswer,
+    hang_up_server: Any,
 ) -> None:
     """A pooled connection closed by the server is replaced, not reused."""
     with konstantly.Konstantly(
@@ -152,7 +111,7 @@ def test_sync_client_sees_a_connection_the_server_closed(
 
 @pytest.mark.anyio
 async def test_async_client_sees_a_connection_the_server_closed(
-    hang_up_server: _HangUpAfterEachAnswer,
+    hang_up_server: Any,
 ) -> None:
     """The asynchronous pool replaces a closed connection the same way."""
     async with konstantly.AsyncKonstantly(

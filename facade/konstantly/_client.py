@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import copy as _copy
 import json
 import logging
 import weakref
 from datetime import tzinfo
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import anyio
 import httpx
@@ -21,10 +22,12 @@ from ._errors import (
     APITimeoutError,
     ConfigurationError,
     InvalidArgumentError,
+    KonstantlyError,
     ResponseValidationError,
     status_error,
 )
 from ._groups import AsyncGroups, Groups
+from ._logging import hide_in_http_logs
 from ._retry import RetryPolicy, parse_retry_after
 from ._validation import parse_assignment_list
 from ._version import __version__
@@ -41,6 +44,7 @@ _CLOSED = (
     "create a new client."
 )
 _MAX_MESSAGE = 500
+_Error = TypeVar("_Error", bound=KonstantlyError)
 _MAX_EXCERPT = 200
 
 
@@ -67,6 +71,7 @@ class _Core:
             max_retries=max_retries,
             max_retry_wait=max_retry_wait,
         )
+        hide_in_http_logs(self.settings.api_key)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -105,10 +110,9 @@ class _Core:
             return parse_assignment_list(response.content)
         except ResponseValidationError as error:
             failure = error
-        # The message quotes the body, where a server (or a proxy's page) may
-        # echo the key. The copy is raised outside the except clause so that
-        # it carries neither the first error nor the body as its context.
-        raise ResponseValidationError(self.redact(failure.message), path=failure.path)
+        # Raised outside the except clause, so that the copy carries neither
+        # the first error nor the body as its context.
+        raise self.redacted(failure)
 
     def status_error(self, response: httpx.Response) -> APIStatusError:
         """The typed error for a non-200 answer, with nothing secret in it."""
@@ -134,6 +138,19 @@ class _Core:
     def redact(self, text: str) -> str:
         """`text` with the API key blotted out, should a server echo it."""
         return text.replace(self.settings.api_key, "[redacted]")
+
+    def redacted(self, error: _Error) -> _Error:
+        """
+        A copy of `error` whose message has the key blotted out.
+
+        Messages quote what the server sent (a body, a status line, a header),
+        where a hostile server or a proxy may echo the key. The copy has no
+        cause, context or traceback of its own yet.
+        """
+        copy = _copy.copy(error)
+        copy.message = self.redact(error.message)
+        copy.args = (copy.message,)
+        return copy
 
     def repr(self, name: str) -> str:
         base_url = self.settings.base_url
@@ -281,15 +298,17 @@ class Konstantly(_ClientBase):
     ) -> dict[str, Any]:
         request = _page_request(group_id, offset)
         token = _transport.start(_transport.Attempt(timeout))
-        failure: APIConnectionError | None = None
+        failure: KonstantlyError | None = None
         try:
             response = self._api.get_httpx_client().request(**request)
         except httpx.HTTPError as exc:
             failure = _transport_error(exc)
+        except ResponseValidationError as exc:  # the transport's size and coding
+            failure = exc
         finally:
             _transport.finish(token)
         if failure is not None:
-            raise failure
+            raise self._core.redacted(failure)
         return self._core.page_or_error(response)
 
 
@@ -371,7 +390,7 @@ class AsyncKonstantly(_ClientBase):
     ) -> dict[str, Any]:
         request = _page_request(group_id, offset)
         token = _transport.start(_transport.Attempt(timeout))
-        failure: APIConnectionError | None = None
+        failure: KonstantlyError | None = None
         try:
             # The cancel scope bounds the whole attempt, however slowly the
             # server sends its headers or its body.
@@ -382,8 +401,10 @@ class AsyncKonstantly(_ClientBase):
             failure = APITimeoutError("The server did not answer within the timeout.")
         except httpx.HTTPError as exc:
             failure = _transport_error(exc)
+        except ResponseValidationError as exc:  # the transport's size and coding
+            failure = exc
         finally:
             _transport.finish(token)
         if failure is not None:
-            raise failure
+            raise self._core.redacted(failure)
         return self._core.page_or_error(response)

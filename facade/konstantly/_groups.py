@@ -64,7 +64,7 @@ class Groups:
         """
         client = self._client
         group_id, policy, call_timeout = _start(client, group_id, timeout, max_retries)
-        pager = Pager(group_id, client.timezone)
+        pager = Pager(group_id, client.timezone, client._core.redact)
 
         offset: int | None = 0
         while offset is not None:
@@ -166,7 +166,7 @@ class AsyncGroups:
         """
         client = self._client
         group_id, policy, call_timeout = _start(client, group_id, timeout, max_retries)
-        pager = Pager(group_id, client.timezone)
+        pager = Pager(group_id, client.timezone, client._core.redact)
 
         offset: int | None = 0
         while offset is not None:

@@ -9,6 +9,7 @@ __all__ = [
     "StderrHandler",
     "configure_from_environment",
     "enable_stderr_logging",
+    "hide_in_http_logs",
 ]
 
 LOG_ENV = "KONSTANTLY_LOG"
@@ -50,3 +51,41 @@ def configure_from_environment() -> None:
     level = _LEVELS.get(os.environ.get(LOG_ENV, "").strip().lower())
     if level is not None:
         enable_stderr_logging(level)
+
+
+# httpcore logs, at DEBUG, the headers of each answer and the exceptions it
+# raises, both of which quote what the server sent; a hostile server or a
+# proxy may echo the key there.
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+_HIDDEN: set[str] = set()
+
+
+class _HideKeys(logging.Filter):
+    """Blots the keys of this process's clients out of each record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = shown = record.getMessage()
+        for key in _HIDDEN:
+            shown = shown.replace(key, "[redacted]")
+        if shown != message:
+            record.msg, record.args = shown, None
+        return True
+
+
+_HIDE_KEYS = _HideKeys()
+
+
+def hide_in_http_logs(api_key: str) -> None:
+    """Keep `api_key` out of the records of httpx's and httpcore's loggers."""
+    _HIDDEN.add(api_key)
+    for name in _HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if _HIDE_KEYS not in logger.filters:
+            logger.addFilter(_HIDE_KEYS)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
@@ -20,9 +21,13 @@ MAX_PAGES = 2_000
 class Pager:
     """Gathers the pages of one group's assignments into one result."""
 
-    def __init__(self, group_id: int, timezone: tzinfo) -> None:
+    def __init__(
+        self, group_id: int, timezone: tzinfo, redact: Callable[[str], str]
+    ) -> None:
         self._group_id = group_id
         self._timezone = timezone
+        # Logged text from the server goes through this, should it hold the key.
+        self._redact = redact
         self._assignments: list[Assignment] = []
         self._seen: set[tuple[int, int]] = set()
         self._total_count = 0
@@ -108,7 +113,7 @@ class Pager:
                 "group %d: deadlines in the unknown unit %r have no due time; "
                 "a newer version of this client may know it",
                 self._group_id,
-                measure,
+                self._redact(measure),
             )
         return GroupAssignments(
             self._group_id,
