@@ -267,6 +267,38 @@ def test_fixed_offset_tzinfo_is_accepted() -> None:
     assert client.timezone is zone
 
 
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"max_retries": -1}, "max_retries must be from 0 to 100, got -1."),
+        ({"max_retries": 10**9}, "max_retries must be from 0 to 100"),
+        ({"max_retries": True}, "max_retries must be an int, got True."),
+        ({"max_retries": 2.0}, "max_retries must be an int, got 2.0."),
+        ({"max_retry_wait": -1}, "from 0 seconds to a day, got -1."),
+        ({"max_retry_wait": 1e10}, "from 0 seconds to a day, got 10000000000.0."),
+        ({"max_retry_wait": float("nan")}, "from 0 seconds to a day, got nan."),
+        ({"max_retry_wait": "60"}, "from 0 seconds to a day, got '60'."),
+    ],
+)
+def test_unusable_retry_settings_are_refused(
+    options: dict[str, Any], words: str
+) -> None:
+    """Retries are bounded: neither a call nor its waits may run for ever."""
+    with pytest.raises(konstantly.ConfigurationError) as caught:
+        build(api_key="k", site="acme", **options)
+
+    assert words in str(caught.value)
+
+
+def test_widest_retry_settings_are_accepted() -> None:
+    """A hundred retries and a day's wait are the most, and allowed."""
+    client = build(api_key="k", site="acme", max_retries=100, max_retry_wait=86_400)
+
+    assert repr(client) == (
+        "Konstantly(base_url='https://acme.konstant.ly/openapi/v1', timezone='UTC')"
+    )
+
+
 def test_configuration_error_is_not_raised_lazily() -> None:
     """Bad settings fail when the client is built, before any request."""
     with pytest.raises(konstantly.ConfigurationError):

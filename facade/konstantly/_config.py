@@ -25,8 +25,12 @@ _MACHINE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 _CREDENTIALS = re.compile(r"://[^/?#]*@")
 # Connecting should be quick; reading a large group may take a while.
 _CONNECT_TIMEOUT = 5.0
-# Far beyond any answer; longer ones overflow the system's socket timeouts.
-_MAX_TIMEOUT = 86_400.0
+# Far beyond any answer or any pause worth waiting for; longer ones overflow
+# the system's socket timeouts and sleeps.
+_MAX_SECONDS = 86_400.0
+# With the backoff's cap of 8 s, a hundred retries already wait a quarter of
+# an hour.
+_MAX_RETRIES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +247,7 @@ def resolve_timeout(
 
 
 def _is_usable_timeout(value: object) -> bool:
-    return _is_positive_number(value) and value <= _MAX_TIMEOUT
+    return _is_positive_number(value) and value <= _MAX_SECONDS
 
 
 def resolve_max_retries(max_retries: int, *, error: type[Exception]) -> int:
@@ -251,17 +255,19 @@ def resolve_max_retries(max_retries: int, *, error: type[Exception]) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int):
         message = f"max_retries must be an int, got {max_retries!r}."
         raise error(message)
-    if max_retries < 0:
-        message = f"max_retries must be 0 or more, got {max_retries!r}."
+    if not 0 <= max_retries <= _MAX_RETRIES:
+        message = f"max_retries must be from 0 to {_MAX_RETRIES}, got {max_retries!r}."
         raise error(message)
     return max_retries
 
 
 def _resolve_max_retry_wait(max_retry_wait: float) -> float:
-    if _is_positive_number(max_retry_wait) or max_retry_wait == 0:
+    if max_retry_wait == 0 or (
+        _is_positive_number(max_retry_wait) and max_retry_wait <= _MAX_SECONDS
+    ):
         return float(max_retry_wait)
 
-    message = f"max_retry_wait must be 0 or more seconds, got {max_retry_wait!r}."
+    message = f"max_retry_wait must be from 0 seconds to a day, got {max_retry_wait!r}."
     raise ConfigurationError(message)
 
 
