@@ -299,6 +299,37 @@ def test_server_that_invents_pages_is_stopped(
     assert warnings() == [incomplete_warning(10**9, 30, reason="30 pages")]
 
 
+def test_server_that_sends_huge_pages_without_end_is_stopped(
+    httpserver: HTTPServer, warnings: Warnings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of new assignments, one more always announced, end at MAX_ASSIGNMENTS."""
+    monkeypatch.setattr(_pagination, "MAX_ASSIGNMENTS", 25)
+
+    def respond(request: Request) -> Response:
+        offset = int(request.args["offset"])
+        page = assignments(10, first=offset + 1)
+        body = json.dumps({"assignments": page, "totalCount": offset + 11})
+        return Response(body, content_type="application/json")
+
+    httpserver.expect_request(PATH).respond_with_handler(respond)
+
+    with konstantly.Konstantly(
+        api_key="k", base_url=httpserver.url_for("/openapi/v1"), max_retries=0
+    ) as client:
+        result = client.groups.list_assignments(GROUP)
+
+    assert [request.args["offset"] for request, _ in httpserver.log] == [
+        "0",
+        "10",
+        "20",
+    ]
+    assert course_ids(result) == list(range(1, 31))
+    assert result.complete is False
+    assert warnings() == [
+        incomplete_warning(31, 30, reason="25 assignments, the most one call gathers")
+    ]
+
+
 def test_growing_total_count_is_followed_to_the_largest(
     httpserver: HTTPServer, warnings: Warnings
 ) -> None:

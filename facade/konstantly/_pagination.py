@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 # has; a server that keeps inventing new assignments still cannot keep a call
 # going for ever.
 MAX_PAGES = 2_000
+# About 200 MiB held, five times the largest page the size limit lets in: a
+# server that sends huge pages without end cannot fill the memory either.
+MAX_ASSIGNMENTS = 200_000
 
 
 class Pager:
@@ -93,6 +96,8 @@ class Pager:
             reason = "a page repeated assignments an earlier page had sent"
         elif self._pages >= MAX_PAGES:
             reason = f"{MAX_PAGES} pages"
+        elif arrived >= MAX_ASSIGNMENTS:
+            reason = f"{MAX_ASSIGNMENTS:,} assignments, the most one call gathers"
         else:
             return arrived
 
