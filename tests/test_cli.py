@@ -403,11 +403,16 @@ def test_groups_file_may_start_with_byte_order_mark(
     assert group_ids == {123, 200}
 
 
+def stdin_holding(text: str) -> io.TextIOWrapper:
+    """A stand-in for stdin, with the byte buffer beneath as the real one has."""
+    return io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8")
+
+
 def test_groups_on_stdin_may_start_with_byte_order_mark(
     assignments: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`--groups-file -` skips a BOM at the start of stdin as well."""
-    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeff123\n"))
+    monkeypatch.setattr(sys, "stdin", stdin_holding("\ufeff123\n"))
 
     result = assignments("--groups-file", "-", "--format", "json")
 
@@ -1072,6 +1077,17 @@ def test_no_group_exits_2(run: Any) -> None:
     assert "give at least one GROUP_ID, or --groups-file" in result.stderr
 
 
+def test_endless_groups_file_exits_2(run: Any) -> None:
+    """/dev/zero as the groups file is refused after 16 MiB, not read forever."""
+    result = run("assignments", "--groups-file", "/dev/zero")
+
+    assert result.status == 2
+    assert result.stderr_lines[-1] == (
+        "konstantly assignments: error: the groups file '/dev/zero' is longer "
+        "than 16 MiB, a million groups and more; split it into several runs"
+    )
+
+
 def test_empty_groups_file_exits_2(run: Any, tmp_path: Path) -> None:
     """A groups file of comments and blank lines is named as holding no ids."""
     groups_file = tmp_path / "groups.txt"
@@ -1090,7 +1106,7 @@ def test_empty_groups_on_stdin_exits_2(
     run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`--groups-file -` with nothing on stdin says so."""
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    monkeypatch.setattr(sys, "stdin", stdin_holding(""))
 
     result = run("assignments", "--groups-file", "-")
 

@@ -1410,6 +1410,15 @@ class TestServe:
             f"Cannot read the data file {str(missing)!r}: No such file or directory."
         )
 
+    def test_serve_refuses_an_endless_data_file(self) -> None:
+        with pytest.raises(FakeSiteError) as caught:
+            serve(data="/dev/zero")
+
+        assert str(caught.value) == (
+            "The data file '/dev/zero' is larger than 256 MiB, far beyond what a "
+            "client takes in; serve smaller groups."
+        )
+
     def test_serve_refuses_to_run_off_the_main_thread(self) -> None:
         errors: list[FakeSiteError] = []
 

@@ -71,9 +71,10 @@ API_KEY_VARIABLE: Final = "KONSTANTLY_API_KEY"
 # Far beyond any key file, and small enough that a wrong path, such as
 # /dev/zero or a log file, cannot fill the memory before it is refused.
 MAX_API_KEY_FILE_SIZE: Final = 64 * 1024
+# Room for a million group ids; a wrong path, such as /dev/zero or
+# `yes 1 |`, is refused there instead of read without end.
+MAX_GROUPS_FILE_SIZE: Final = 16 * 2**20
 
-# Windows editors start a UTF-8 file with one; it is no part of the text.
-_BYTE_ORDER_MARK: Final = "\ufeff"
 
 _DEBUG_HELP: Final = "log every step to stderr and show tracebacks"
 _ASSIGNMENTS_DESCRIPTION: Final = """\
@@ -675,19 +676,33 @@ def _assignments_command(arguments: argparse.Namespace) -> AssignmentsCommand:
 
 
 def _read_groups_file(path: Path) -> list[int]:
+    name = _groups_file_name(path)
     try:
         if str(path) == "-":
-            text = sys.stdin.read()
+            data = sys.stdin.buffer.read(MAX_GROUPS_FILE_SIZE + 1)
         else:
-            text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            with path.open("rb") as groups_file:
+                data = groups_file.read(MAX_GROUPS_FILE_SIZE + 1)
+    except OSError as error:
         raise UsageError(
-            f"cannot read the groups file {_groups_file_name(path)}: {reason}"
+            f"cannot read the groups file {name}: {error.strerror}"
+        ) from None
+    if len(data) > MAX_GROUPS_FILE_SIZE:
+        raise UsageError(
+            f"the groups file {name} is longer than "
+            f"{MAX_GROUPS_FILE_SIZE // 2**20} MiB, a million groups and more; "
+            "split it into several runs"
+        )
+    # A byte order mark, as Windows editors write, is no part of the text.
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"cannot read the groups file {name}: not UTF-8 text"
         ) from None
 
     group_ids = []
-    lines = text.removeprefix(_BYTE_ORDER_MARK).splitlines()
+    lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         entry = line.partition("#")[0].strip()
         if not entry:

@@ -69,6 +69,9 @@ _INT64_MAX = 2**63 - 1
 # How deep a data file may nest arrays and objects: far more than an
 # AssignmentList needs, and far from Python's recursion limit.
 _MAX_DATA_DEPTH = 100
+# Four times the largest answer a client takes in; a wrong path, such as
+# /dev/zero, is refused there instead of read without end.
+_MAX_DATA_FILE = 256 * 2**20
 # Bigger than any body a client of this API sends; a larger one ends the
 # connection instead of being read.
 _MAX_REQUEST_BODY = 1 << 20
@@ -971,10 +974,17 @@ def _load_data_file(path: str | os.PathLike[str]) -> dict[int, _Group]:
     """The groups a `serve(data=...)` file describes."""
     name = os.fspath(path)
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as data_file:
+            raw = data_file.read(_MAX_DATA_FILE + 1)
     except OSError as error:
         message = f"Cannot read the data file {name!r}: {error.strerror or error}."
         raise FakeSiteError(message) from error
+    if len(raw) > _MAX_DATA_FILE:
+        message = (
+            f"The data file {name!r} is larger than {_MAX_DATA_FILE // 2**20} MiB, "
+            "far beyond what a client takes in; serve smaller groups."
+        )
+        raise FakeSiteError(message)
     document = _parse_data_file(raw, name)
 
     if isinstance(document, dict) and "assignments" in document:
