@@ -484,6 +484,13 @@ def test_csv_neutralises_formula_cells(
     assert record["course_annotation"] == course_annotation
 
 
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u3000", "\u2003"])
+def test_csv_sees_a_formula_behind_any_leading_space(space: str) -> None:
+    """A formula behind a no-break or ideographic space is neutralised too."""
+    assert _output._csv_cell(f"{space}=1+1") == f"'{space}=1+1"
+    assert _output._csv_cell(f"{space}Safety") == f"{space}Safety"
+
+
 def test_csv_keeps_negative_numbers(edge_rows: list[_output.Row]) -> None:
     """Numbers are ours, not text from the server: -86400 stays a number."""
     records = csv_records(_output.render_csv(edge_rows, zone=UTC_ZONE, now=NOW))

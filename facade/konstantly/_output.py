@@ -443,7 +443,9 @@ def _csv_cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_PREFIXES):
+    # Any leading white space, a no-break or an ideographic space included,
+    # since spreadsheets skip it before looking for a formula.
+    if isinstance(value, str) and value.lstrip().startswith(_FORMULA_PREFIXES):
         return "'" + value
     return str(value)
 
