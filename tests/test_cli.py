@@ -1192,7 +1192,7 @@ def test_full_stdout_exits_1_with_one_line(site: FakeKonstantly) -> None:
 
     assert completed.returncode == 1
     assert completed.stderr == (
-        "OSError: cannot write the output: No space left on device\n"
+        "OutputError: cannot write the output: No space left on device\n"
     )
 
 
@@ -1211,7 +1211,9 @@ def test_closed_stdout_exits_1_with_one_line(site: FakeKonstantly) -> None:
     )
 
     assert completed.returncode == 1
-    assert completed.stderr == "OSError: cannot write the output: stdout is closed\n"
+    assert completed.stderr == (
+        "OutputError: cannot write the output: stdout is closed\n"
+    )
 
 
 def test_stdout_that_cannot_encode_exits_1(site: FakeKonstantly) -> None:
@@ -1227,8 +1229,7 @@ def test_stdout_that_cannot_encode_exits_1(site: FakeKonstantly) -> None:
 
     assert completed.returncode == 1
     assert completed.stderr.splitlines()[-1].startswith(
-        "UnicodeEncodeError: cannot write the output: stdout's encoding, ascii, "
-        "cannot write '"
+        "OutputError: cannot write the output: stdout's encoding, ascii, cannot write '"
     )
     assert completed.stderr.endswith(
         "; set PYTHONIOENCODING=utf-8 or write to a file with -o\n"
@@ -1241,7 +1242,7 @@ def test_output_file_that_cannot_be_written_exits_1(assignments: Any) -> None:
 
     assert result.status == 1
     assert result.stderr_lines == [
-        "OSError: cannot write the output to '/dev/full': No space left on device"
+        "OutputError: cannot write the output to '/dev/full': No space left on device"
     ]
 
 
@@ -1291,7 +1292,8 @@ def test_failed_output_file_leaves_the_old_one(
 
     assert result.status == 1
     assert result.stderr_lines == [
-        f"OSError: cannot write the output to {str(output)!r}: No space left on device"
+        f"OutputError: cannot write the output to {str(output)!r}: "
+        "No space left on device"
     ]
     assert output.read_text(encoding="utf-8") == "last week's report\n"
     assert [path.name for path in tmp_path.iterdir()] == ["report.csv"]

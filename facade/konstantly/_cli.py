@@ -123,13 +123,8 @@ class UsageError(Exception):
 class OutputError(Exception):
     """The output could not be written once the groups were fetched; exits 1.
 
-    Its line names the error underneath (`OSError`, `PermissionError`, ...),
-    as the line of any other error names that error.
+    Its message gives the system's reason, such as "No space left on device".
     """
-
-    def __init__(self, message: str, *, error_name: str = "OSError") -> None:
-        super().__init__(message)
-        self.error_name = error_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -524,7 +519,7 @@ def _run(arguments: argparse.Namespace) -> int:
         except OutputError as error:
             if debug:
                 traceback.print_exc()
-            print(f"{error.error_name}: {_one_line(str(error))}", file=sys.stderr)
+            print(f"OutputError: {_one_line(str(error))}", file=sys.stderr)
             return EXIT_FAILURE
         except BrokenPipeError:
             # The reader went away (`konstantly ... | head`): nothing left to say.
@@ -840,7 +835,7 @@ def _write_output(
             message = (
                 f"cannot write the output to {str(command.output)!r}: {_reason(error)}"
             )
-            raise OutputError(message, error_name=type(error).__name__) from None
+            raise OutputError(message) from None
         return
 
     if sys.stdout is None:
@@ -853,7 +848,7 @@ def _write_output(
     except (OSError, UnicodeEncodeError) as error:
         _silence_stdout()  # so that flushing at exit cannot fail a second time
         message = f"cannot write the output: {_reason(error)}"
-        raise OutputError(message, error_name=type(error).__name__) from None
+        raise OutputError(message) from None
 
 
 def _render(
