@@ -56,6 +56,9 @@ def parse_assignment_list(content: bytes) -> dict[str, Any]:
     Raises:
         ResponseValidationError: The body is not JSON or not an AssignmentList.
     """
+    # Limitation: a key repeated within one JSON object keeps its last value,
+    # as both decoders do; telling repeats apart would cost a hook on every
+    # object of the body, several times the decoding itself.
     if len(content) <= ORJSON_LIMIT:
         try:
             body = orjson.loads(content)
