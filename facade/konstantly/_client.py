@@ -44,8 +44,8 @@ _CLOSED = (
     "create a new client."
 )
 _MAX_MESSAGE = 500
-_Error = TypeVar("_Error", bound=KonstantlyError)
 _MAX_EXCERPT = 200
+_Error = TypeVar("_Error", bound=KonstantlyError)
 
 
 class _Core:
