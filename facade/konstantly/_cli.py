@@ -52,7 +52,7 @@ from rich.progress import (
 import konstantly
 
 from . import _output
-from ._config import resolve_timezone
+from ._config import is_visible_ascii, resolve_timezone
 from ._groups import MAX_CONCURRENCY
 from ._logging import StderrHandler
 from ._version import __version__
@@ -74,7 +74,6 @@ MAX_API_KEY_FILE_SIZE: Final = 64 * 1024
 # Room for a million group ids; a wrong path, such as /dev/zero or
 # `yes 1 |`, is refused there instead of read without end.
 MAX_GROUPS_FILE_SIZE: Final = 16 * 2**20
-
 
 _DEBUG_HELP: Final = "log every step to stderr and show tracebacks"
 _ASSIGNMENTS_DESCRIPTION: Final = """\
@@ -697,8 +696,7 @@ def _read_groups_file(path: Path) -> list[int]:
         ) from None
 
     group_ids = []
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         entry = line.partition("#")[0].strip()
         if not entry:
             continue
@@ -785,7 +783,7 @@ def _read_api_key_file(path: Path) -> str:
     # The client refuses such a key too (a header carries visible ASCII only,
     # RFC 9110, section 5.5), but its message points at api_key and the
     # environment variable, not at this file.
-    if not all("!" <= char <= "~" for char in api_key):
+    if not is_visible_ascii(api_key):
         message = (
             f"The first line of the API key file {name!r} holds spaces, control "
             "characters or non-ASCII letters, which no key has; check the file "

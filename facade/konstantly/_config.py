@@ -90,7 +90,7 @@ def _resolve_api_key(api_key: str | None) -> str:
 
     # The key's value is never part of a message, only what is wrong with it.
     # A header carries visible ASCII only (RFC 9110, section 5.5).
-    if not all("!" <= char <= "~" for char in api_key):
+    if not is_visible_ascii(api_key):
         message = (
             "The API key holds spaces, control characters or non-ASCII letters, "
             f"which no key has; check api_key or {API_KEY_ENV} for a copying "
@@ -232,9 +232,9 @@ def resolve_timeout(
     """An httpx timeout with every limit set; `error` is raised otherwise."""
     if isinstance(timeout, httpx.Timeout):
         limits = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-        if all(_is_usable_timeout(limit) for limit in limits):
+        if all(_is_up_to_a_day(limit) for limit in limits):
             return timeout
-    elif _is_usable_timeout(timeout):
+    elif _is_up_to_a_day(timeout):
         seconds = float(timeout)
         return httpx.Timeout(seconds, connect=min(_CONNECT_TIMEOUT, seconds))
 
@@ -246,8 +246,13 @@ def resolve_timeout(
     raise error(message)
 
 
-def _is_usable_timeout(value: object) -> bool:
+def _is_up_to_a_day(value: object) -> bool:
     return _is_positive_number(value) and value <= _MAX_SECONDS
+
+
+def is_visible_ascii(text: str) -> bool:
+    """Whether `text` could be a header's value: visible ASCII, no spaces."""
+    return all("!" <= char <= "~" for char in text)
 
 
 def resolve_max_retries(max_retries: int, *, error: type[Exception]) -> int:
@@ -262,9 +267,7 @@ def resolve_max_retries(max_retries: int, *, error: type[Exception]) -> int:
 
 
 def _resolve_max_retry_wait(max_retry_wait: float) -> float:
-    if max_retry_wait == 0 or (
-        _is_positive_number(max_retry_wait) and max_retry_wait <= _MAX_SECONDS
-    ):
+    if max_retry_wait == 0 or _is_up_to_a_day(max_retry_wait):
         return float(max_retry_wait)
 
     message = f"max_retry_wait must be from 0 seconds to a day, got {max_retry_wait!r}."
