@@ -160,6 +160,21 @@ def serving(body: bytes, coding: str, *, status: int = 200) -> Iterator[FakeKons
         yield site
 
 
+def refused_at_once(body: bytes, coding: str) -> konstantly.ResponseValidationError:
+    """The error a client with retries to spare raises at its first request."""
+    with serving(body, coding) as site:
+        with (
+            konstantly.Konstantly(
+                api_key=site.api_key, base_url=site.base_url, max_retries=3
+            ) as client,
+            pytest.raises(konstantly.ResponseValidationError) as caught,
+        ):
+            client.groups.list_assignments(GROUP)
+
+        assert len(site.requests) == 1
+    return caught.value
+
+
 def _courses(result: konstantly.GroupAssignments) -> list[tuple[int, str]]:
     return [(assignment.course.id, assignment.course.name) for assignment in result]
 
@@ -247,18 +262,9 @@ def test_empty_body_marked_gzip_is_taken_as_empty() -> None:
 
 def test_sync_client_refuses_a_gzip_bomb(gzip_bomb: bytes) -> None:
     """65 KiB that inflate past 64 MiB end in a typed error, at the first attempt."""
-    with serving(gzip_bomb, "gzip") as site:
-        with (
-            konstantly.Konstantly(
-                api_key=site.api_key, base_url=site.base_url, max_retries=3
-            ) as client,
-            pytest.raises(
-                konstantly.ResponseValidationError, match="larger than 64 MiB"
-            ),
-        ):
-            client.groups.list_assignments(GROUP)
+    error = refused_at_once(gzip_bomb, "gzip")
 
-        assert len(site.requests) == 1
+    assert "larger than 64 MiB" in error.message
 
 
 @pytest.mark.anyio
@@ -345,20 +351,11 @@ def test_corrupt_compressed_body_is_a_validation_error(
     coding: str, body: bytes, reason: str
 ) -> None:
     """A complete answer whose body cannot be inflated is final, not retried."""
-    with serving(body, coding) as site:
-        with (
-            konstantly.Konstantly(
-                api_key=site.api_key, base_url=site.base_url, max_retries=3
-            ) as client,
-            pytest.raises(konstantly.ResponseValidationError) as caught,
-        ):
-            client.groups.list_assignments(GROUP)
+    error = refused_at_once(body, coding)
 
-        assert len(site.requests) == 1
-
-    assert caught.value.message.startswith(f"The answer is not valid {coding!r} data: ")
-    assert reason in caught.value.message
-    assert caught.value.message.endswith(
+    assert error.message.startswith(f"The answer is not valid {coding!r} data: ")
+    assert reason in error.message
+    assert error.message.endswith(
         "The server, or a proxy in front of it, is sending broken compressed answers."
     )
 
@@ -397,18 +394,9 @@ def test_trickled_compressed_body_still_meets_the_deadline() -> None:
 )
 def test_coding_the_client_did_not_ask_for_is_refused(coding: str) -> None:
     """Only gzip and deflate can be held to the limit; anything else is final."""
-    with serving(gzip.compress(EXAMPLE), coding) as site:
-        with (
-            konstantly.Konstantly(
-                api_key=site.api_key, base_url=site.base_url, max_retries=3
-            ) as client,
-            pytest.raises(konstantly.ResponseValidationError) as caught,
-        ):
-            client.groups.list_assignments(GROUP)
+    error = refused_at_once(gzip.compress(EXAMPLE), coding)
 
-        assert len(site.requests) == 1
-
-    assert caught.value.message == (
+    assert error.message == (
         f"The server answered with Content-Encoding {coding!r}, which the client "
         "does not ask for and cannot hold to its size limit. Only gzip and deflate "
         "are accepted; a proxy in front of the site that compresses answers on its "
